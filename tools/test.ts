@@ -1,0 +1,42 @@
+// `npm test`: build everything, run the as-pect specs (AssemblyScript units next to the code), then
+// bundle every TypeScript `*.test.ts` under tests/ and filters/ with esbuild and run them with
+// node's test runner. Exit code is non-zero if any stage fails.
+import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { rmSync } from "node:fs";
+import { ROOT, BUILD, findFiles } from "./paths";
+import { buildAll } from "./build";
+
+function run(cmd: string, args: string[]): number {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: process.env });
+  return r.status ?? 1;
+}
+
+export async function runTests(args: string[]): Promise<number> {
+  if (!(await buildAll())) return 1;
+  const asp = run(process.execPath, [path.join(ROOT, "node_modules/@as-pect/cli/bin/asp.js"), "--config", "as-pect.config.js", "--as-config", "as-pect.asconfig.json", "--summary"]);
+  if (asp !== 0) {
+    console.error("test: as-pect specs FAILED");
+    return asp;
+  }
+  const filter = args.length ? (f: string) => args.some((a) => f.includes(a)) : () => true;
+  const entries = [...findFiles(path.join(ROOT, "tests"), ".test.ts"), ...findFiles(path.join(ROOT, "filters"), ".test.ts")].filter(filter);
+  const outdir = path.join(BUILD, "tests");
+  rmSync(outdir, { recursive: true, force: true });
+  await build({
+    entryPoints: entries,
+    outdir,
+    outbase: ROOT,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: "inline",
+    logLevel: "error",
+  });
+  const compiled = entries.map((e) => path.join(outdir, path.relative(ROOT, e)).replace(/\.ts$/, ".mjs"));
+  return run(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...compiled]);
+}
