@@ -1,0 +1,241 @@
+// Fixed-width unsigned big integers as little-endian u32 limbs (StaticArray<u32>), and Montgomery
+// arithmetic modulo an odd modulus (FIOS form of CIOS: product and reduction in one pass, u64
+// accumulators). Used by RSA (one exponentiation per verify) and by every curve's field and scalar
+// arithmetic. Nothing here is constant-time: verification handles only public values.
+//
+// Every function trusts its limb counts; callers (rsa.ts, ec.ts, ed25519.ts) size all operands from
+// the same Mont, so no index can run past an allocation.
+
+/** Big-endian bytes -> `n` limbs. Returns null if the value does not fit in n limbs. */
+export function limbsFromBytes(src: usize, len: i32, n: i32): StaticArray<u32> | null {
+  // Skip leading zero bytes so a JWK "n" with a 0x00 sign byte still fits.
+  let start = 0;
+  while (start < len && load<u8>(src + start) == 0) start++;
+  if (len - start > n * 4) return null;
+  const out = new StaticArray<u32>(n);
+  const o = changetype<usize>(out);
+  for (let i = len - 1, k = 0; i >= start; i--, k++) {
+    const limb = <usize>(k >> 2);
+    store<u32>(o + (limb << 2), load<u32>(o + (limb << 2)) | (<u32>load<u8>(src + i) << ((k & 3) << 3)));
+  }
+  return out;
+}
+
+/** Writes the low `len` bytes of `a` big-endian to `dst` (higher limbs must be zero for a faithful copy). */
+export function limbsToBytes(a: StaticArray<u32>, dst: usize, len: i32): void {
+  const p = changetype<usize>(a);
+  const n = a.length;
+  for (let i = len - 1, k = 0; i >= 0; i--, k++) {
+    const limb = k >> 2;
+    store<u8>(dst + i, limb < n ? <u8>(load<u32>(p + (<usize>limb << 2)) >> ((k & 3) << 3)) : 0);
+  }
+}
+
+/** Number of significant bits of `a` (0 for zero). */
+export function bitLength(a: StaticArray<u32>): i32 {
+  const p = changetype<usize>(a);
+  for (let i = a.length - 1; i >= 0; i--) {
+    const w = load<u32>(p + (<usize>i << 2));
+    if (w != 0) return i * 32 + 32 - <i32>clz<u32>(w);
+  }
+  return 0;
+}
+
+export function isZero(a: StaticArray<u32>): bool {
+  const p = changetype<usize>(a);
+  let acc: u32 = 0;
+  for (let i = 0; i < a.length; i++) acc |= load<u32>(p + (<usize>i << 2));
+  return acc == 0;
+}
+
+/** -1, 0, 1 as a <, ==, > b; both n limbs. */
+export function cmpRaw(a: usize, b: usize, n: i32): i32 {
+  for (let i = n - 1; i >= 0; i--) {
+    const x = load<u32>(a + (<usize>i << 2)), y = load<u32>(b + (<usize>i << 2));
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+export function cmp(a: StaticArray<u32>, b: StaticArray<u32>): i32 {
+  return cmpRaw(changetype<usize>(a), changetype<usize>(b), a.length);
+}
+
+/** out = a - b over n limbs; returns the borrow (1 if a < b). out may alias a or b. */
+export function subRaw(out: usize, a: usize, b: usize, n: i32): u32 {
+  let borrow: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    const d = <i64>load<u32>(a + off) - <i64>load<u32>(b + off) - borrow;
+    store<u32>(out + off, <u32>d);
+    borrow = (d >> 32) & 1;
+  }
+  return <u32>borrow;
+}
+
+/** out = a + b over n limbs; returns the carry. out may alias a or b. */
+export function addRaw(out: usize, a: usize, b: usize, n: i32): u32 {
+  let c: u64 = 0;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i << 2;
+    c += <u64>load<u32>(a + off) + <u64>load<u32>(b + off);
+    store<u32>(out + off, <u32>c);
+    c >>= 32;
+  }
+  return <u32>c;
+}
+
+export function copyLimbs(dst: StaticArray<u32>, src: StaticArray<u32>): void {
+  memory.copy(changetype<usize>(dst), changetype<usize>(src), <usize>src.length << 2);
+}
+
+/** Bit i of a (0 beyond the top). */
+@inline export function bit(a: StaticArray<u32>, i: i32): u32 {
+  const limb = i >> 5;
+  if (limb >= a.length) return 0;
+  return (load<u32>(changetype<usize>(a) + (<usize>limb << 2)) >> (i & 31)) & 1;
+}
+
+/** A Montgomery context for m, or null unless m is odd and > 1 (the only moduli Montgomery supports). */
+export function newMont(m: StaticArray<u32>): Mont | null {
+  if (m.length == 0 || (unchecked(m[0]) & 1) == 0 || bitLength(m) < 2) return null;
+  return new Mont(m);
+}
+
+/**
+ * Montgomery context for an odd modulus m of n limbs, R = 2^(32n). Elements "in Montgomery form"
+ * hold x·R mod m. Create once per key / curve and reuse: setup costs a few dozen multiplications.
+ */
+export class Mont {
+  n: i32;
+  m: StaticArray<u32>;
+  m0inv: u32;            // -m^-1 mod 2^32
+  r2: StaticArray<u32>;  // R^2 mod m
+  one: StaticArray<u32>; // R mod m, i.e. 1 in Montgomery form
+  private t: StaticArray<u32>; // n+2 limbs of scratch
+  private u: StaticArray<u32>;
+
+  /** m must be odd and > 1: use newMont() for untrusted moduli. */
+  constructor(m: StaticArray<u32>) {
+    const n = m.length;
+    this.n = n;
+    this.m = m;
+    const m0 = unchecked(m[0]);
+    let inv: u32 = 1;
+    for (let i = 0; i < 5; i++) inv *= 2 - m0 * inv; // Newton: doubles the correct low bits each step
+    this.m0inv = -inv;
+    this.t = new StaticArray<u32>(n + 2);
+    this.u = new StaticArray<u32>(n);
+    this.one = new StaticArray<u32>(n);
+    this.r2 = new StaticArray<u32>(n);
+    // R mod m: start from 2^(b-1) < m and double up to 2^(32n) with conditional subtraction.
+    const b = bitLength(m);
+    const x = this.one;
+    x[(b - 1) >> 5] = <u32>1 << ((b - 1) & 31);
+    for (let i = b - 1; i < 32 * n; i++) this.dbl(x);
+    // R^2 mod m = Montgomery form of 2^(32n) = (Montgomery form of 2)^(32n).
+    const two = new StaticArray<u32>(n);
+    copyLimbs(two, x);
+    this.dbl(two);
+    const acc = this.r2;
+    copyLimbs(acc, two);
+    const e = 32 * n;
+    const top = 31 - <i32>clz<u32>(<u32>e);
+    for (let i = top - 1; i >= 0; i--) {
+      this.mul(acc, acc, acc);
+      if ((e >> i) & 1) this.mul(acc, acc, two);
+    }
+  }
+
+  /** x = 2x mod m, for x < m. */
+  private dbl(x: StaticArray<u32>): void {
+    const p = changetype<usize>(x);
+    const c = addRaw(p, p, p, this.n);
+    if (c != 0 || cmpRaw(p, changetype<usize>(this.m), this.n) >= 0) subRaw(p, p, changetype<usize>(this.m), this.n);
+  }
+
+  /** out = a·b·R^-1 mod m. a, b < m (a < R suffices for a); out may alias either. */
+  mul(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
+    this.mulRaw(changetype<usize>(out), changetype<usize>(a), changetype<usize>(b));
+  }
+
+  mulRaw(out: usize, a: usize, b: usize): void {
+    const n = this.n;
+    const t = changetype<usize>(this.t);
+    const m = changetype<usize>(this.m);
+    const m0inv = this.m0inv;
+    memory.fill(t, 0, (<usize>n + 2) << 2);
+    for (let i = 0; i < n; i++) {
+      const bi = <u64>load<u32>(b + (<usize>i << 2));
+      let x = <u64>load<u32>(t) + <u64>load<u32>(a) * bi;
+      let c1 = x >> 32;
+      const lo = <u32>x;
+      const q = <u64>(lo * m0inv);
+      let c2 = (<u64>lo + q * <u64>load<u32>(m)) >> 32;
+      for (let j = 1; j < n; j++) {
+        const off = <usize>j << 2;
+        x = <u64>load<u32>(t + off) + <u64>load<u32>(a + off) * bi + c1;
+        c1 = x >> 32;
+        const y = (x & 0xffffffff) + q * <u64>load<u32>(m + off) + c2;
+        c2 = y >> 32;
+        store<u32>(t + off - 4, <u32>y);
+      }
+      const z = <u64>load<u32>(t + (<usize>n << 2)) + c1 + c2;
+      store<u32>(t + ((<usize>n - 1) << 2), <u32>z);
+      store<u32>(t + (<usize>n << 2), <u32>(z >> 32));
+    }
+    if (load<u32>(t + (<usize>n << 2)) != 0 || cmpRaw(t, m, n) >= 0) subRaw(out, t, m, n);
+    else memory.copy(out, t, <usize>n << 2);
+  }
+
+  /** Normal -> Montgomery form (a < R; the result is reduced mod m). */
+  toMont(out: StaticArray<u32>, a: StaticArray<u32>): void { this.mul(out, a, this.r2); }
+
+  /** Montgomery -> normal form. */
+  fromMont(out: StaticArray<u32>, a: StaticArray<u32>): void {
+    const u = this.u;
+    memory.fill(changetype<usize>(u), 0, <usize>this.n << 2);
+    unchecked(u[0] = 1);
+    this.mul(out, a, u);
+  }
+
+  /** out = a + b mod m (a, b < m). */
+  add(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
+    const o = changetype<usize>(out), m = changetype<usize>(this.m);
+    const c = addRaw(o, changetype<usize>(a), changetype<usize>(b), this.n);
+    if (c != 0 || cmpRaw(o, m, this.n) >= 0) subRaw(o, o, m, this.n);
+  }
+
+  /** out = a - b mod m (a, b < m). */
+  sub(out: StaticArray<u32>, a: StaticArray<u32>, b: StaticArray<u32>): void {
+    const o = changetype<usize>(out);
+    if (subRaw(o, changetype<usize>(a), changetype<usize>(b), this.n) != 0) addRaw(o, o, changetype<usize>(this.m), this.n);
+  }
+
+  /** out = base^e (Montgomery form in and out); e is a plain big integer. out may alias base. */
+  pow(out: StaticArray<u32>, base: StaticArray<u32>, e: StaticArray<u32>): void {
+    const b = new StaticArray<u32>(this.n);
+    copyLimbs(b, base);
+    const acc = new StaticArray<u32>(this.n);
+    copyLimbs(acc, this.one);
+    for (let i = bitLength(e) - 1; i >= 0; i--) {
+      this.mul(acc, acc, acc);
+      if (bit(e, i)) this.mul(acc, acc, b);
+    }
+    copyLimbs(out, acc);
+  }
+
+  /** out = a^-1 (Montgomery form) by Fermat, a^(m-2); m must be prime. a = 0 gives 0. */
+  invPrime(out: StaticArray<u32>, a: StaticArray<u32>): void {
+    const e = new StaticArray<u32>(this.n);
+    const two = new StaticArray<u32>(this.n);
+    two[0] = 2;
+    subRaw(changetype<usize>(e), changetype<usize>(this.m), changetype<usize>(two), this.n);
+    this.pow(out, a, e);
+  }
+
+  /** Reduces a plain integer x < R modulo m (normal form in and out). */
+  reduce(out: StaticArray<u32>, x: StaticArray<u32>): void {
+    this.mul(out, x, this.r2); // x·R mod m
+    this.fromMont(out, out);
+  }
+}

@@ -1,0 +1,69 @@
+// Loads build/fixtures/crypto.wasm (tests/fixtures/crypto/index.ts) and wraps its verifiers so
+// tests and the bench pass Uint8Arrays. Every input is copied into a pinned ArrayBuffer made by the
+// module's alloc() and released afterwards. A trap (abort -> proc_exit) surfaces as a thrown Error,
+// which the tests treat as a failure: the module must never trap on any input.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+export const enum Hash { SHA256 = 0, SHA384 = 1, SHA512 = 2 }
+export const enum Curve { P256 = 0, P384 = 1, P521 = 2 }
+
+export class CryptoWasm {
+  private x: any;
+  private mem: WebAssembly.Memory;
+
+  constructor(file = path.join(process.cwd(), "build", "fixtures", "crypto.wasm")) {
+    const module = new WebAssembly.Module(readFileSync(file));
+    const imports: any = { wasi_unstable: { proc_exit: (c: number) => { throw new Error(`crypto.wasm trapped (proc_exit ${c})`); } } };
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (!imports[imp.module]?.[imp.name]) throw new Error(`crypto.wasm has an unexpected import ${imp.module}.${imp.name}`);
+    }
+    const inst = new WebAssembly.Instance(module, imports);
+    this.x = inst.exports;
+    this.mem = inst.exports.memory as WebAssembly.Memory;
+  }
+
+  get exports(): any { return this.x; }
+  memoryBytes(): number { return this.mem.buffer.byteLength; }
+
+  /** Copies bytes into a fresh pinned ArrayBuffer in linear memory; returns its pointer. */
+  put(bytes: Uint8Array): number {
+    const p = this.x.alloc(bytes.length) >>> 0;
+    new Uint8Array(this.mem.buffer, p, bytes.length).set(bytes);
+    return p;
+  }
+  read(p: number, n: number): Uint8Array { return new Uint8Array(this.mem.buffer, p >>> 0, n).slice(); }
+
+  /** Runs fn with every input placed in linear memory, then frees them. */
+  with<T>(inputs: Uint8Array[], fn: (...ptrs: number[]) => T): T {
+    const ptrs = inputs.map((b) => this.put(b));
+    try { return fn(...ptrs); } finally { for (const p of ptrs) this.x.free(p); }
+  }
+
+  digest(alg: Hash, data: Uint8Array): Uint8Array {
+    const len = alg === Hash.SHA256 ? 32 : alg === Hash.SHA384 ? 48 : 64;
+    return this.with([data, new Uint8Array(64)], (d, o) => { this.x.digest(alg, d, o); return this.read(o, len); });
+  }
+  hmac(alg: Hash, key: Uint8Array, msg: Uint8Array): Uint8Array {
+    const len = alg === Hash.SHA256 ? 32 : alg === Hash.SHA384 ? 48 : 64;
+    return this.with([key, msg, new Uint8Array(64)], (k, m, o) => { this.x.hmacInto(alg, k, m, o); return this.read(o, len); });
+  }
+  hmacVerify(alg: Hash, key: Uint8Array, msg: Uint8Array, tag: Uint8Array): boolean {
+    return this.with([key, msg, tag], (k, m, t) => this.x.hmacVerify(alg, k, m, t) !== 0);
+  }
+  /** 1 valid, 0 invalid signature, -1 key rejected by policy. */
+  rsa(alg: Hash, pss: boolean, n: Uint8Array, e: Uint8Array, msg: Uint8Array, sig: Uint8Array, minBits = 2048): number {
+    return this.with([n, e, msg, sig], (pn, pe, pm, ps) => this.x.rsaVerify(alg, pss ? 1 : 0, pn, pe, pm, ps, minBits));
+  }
+  /** 1 valid, 0 invalid signature, -1 key rejected (not on the curve, wrong length). */
+  ecdsa(curve: Curve, x: Uint8Array, y: Uint8Array, msg: Uint8Array, sig: Uint8Array): number {
+    return this.with([x, y, msg, sig], (px, py, pm, ps) => this.x.ecdsaVerify(curve, px, py, pm, ps));
+  }
+  /** 1 valid, 0 invalid, -1 key rejected. */
+  ed25519(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): number {
+    return this.with([pk, msg, sig], (pp, pm, ps) => this.x.ed25519Verify(pp, pm, ps));
+  }
+}
+
+export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));
+export const b64u = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "base64url"));
