@@ -1,0 +1,141 @@
+import { compile, Compiled, evaluate, evaluateString, Attributes, AttrRef, Value, ValueKind, EnvoyCatalog, Catalog, SOURCE_PROPERTY, EXPR_MAX_DEPTH } from "./index";
+
+// Request attributes keyed by the path text as written ("request.headers['x-user']").
+class TestAttrs extends Attributes {
+  keys: Array<string> = new Array<string>();
+  vals: Array<Value> = new Array<Value>();
+  set(k: string, v: Value): TestAttrs { this.keys.push(k); this.vals.push(v); return this; }
+  lookup(ref: AttrRef): Value | null {
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] == ref.text) return this.vals[i];
+    return null;
+  }
+}
+
+// A filter-defined root, as istio_stats binds upstream_peer.
+class PeerCatalog extends Catalog {
+  bind(ref: AttrRef): string {
+    if (ref.root != "upstream_peer") return "unknown attribute '" + ref.text + "'";
+    ref.source = 100;
+    return "";
+  }
+}
+
+function ok(src: string): Compiled {
+  const c = compile(src, new EnvoyCatalog(new PeerCatalog()));
+  if (!c.ok) trace("unexpected compile error: " + c.error);
+  expect(c.ok).toBe(true);
+  return c;
+}
+
+function evalStr(src: string, a: TestAttrs): string | null {
+  return evaluateString(ok(src).root!, a);
+}
+
+describe("expr: compile", () => {
+  it("binds Envoy attribute paths to property paths with their types", () => {
+    const c = ok("request.headers['x-user']");
+    expect(c.attrs.length).toBe(1);
+    const r = c.attrs[0];
+    expect(r.source).toBe(SOURCE_PROPERTY);
+    expect(r.type).toBe(ValueKind.String);
+    expect(r.path.byteLength).toBe(7 + 1 + 7 + 1 + 6);
+    expect(ok("response.code").attrs[0].type).toBe(ValueKind.Int);
+    expect(ok("connection.mtls").attrs[0].type).toBe(ValueKind.Bool);
+    expect(ok("node.metadata['CLUSTER_ID']").attrs[0].segments.length).toBe(2);
+    expect(ok("request.url_path").attrs[0].text).toBe("request.url_path");
+  });
+
+  it("hands unknown roots to the next catalog", () => {
+    const c = ok("upstream_peer.labels['app']");
+    expect(c.attrs[0].source).toBe(100);
+    expect(c.attrs[0].segments[0]).toBe("labels");
+    expect(c.attrs[0].segments[1]).toBe("app");
+  });
+
+  it("reports unsupported syntax with its column", () => {
+    const cat = new EnvoyCatalog();
+    let c = compile("request.size + 1", cat);
+    expect(c.ok).toBe(false);
+    expect(c.column).toBe(14);
+    expect(c.error).toBe("column 14: unexpected '+' (unsupported operator or trailing text)");
+    c = compile("size(request.path)", cat);
+    expect(c.column).toBe(1);
+    expect(c.error).toBe("column 1: unsupported function 'size' (supported: has)");
+    c = compile("request.headers['x", cat);
+    expect(c.error).toBe("column 17: unterminated string literal");
+    c = compile("has(request.path) ? 'a'", cat);
+    expect(c.error).toBe("column 24: expected ':' of the conditional operator");
+    c = compile("bogus.field", cat);
+    expect(c.column).toBe(1);
+    expect(c.error.startsWith("column 1: unknown attribute 'bogus.field'")).toBe(true);
+    c = compile("request.nope", cat);
+    expect(c.error).toBe("column 1: unknown attribute 'request.nope'");
+    c = compile("request.headers", cat);
+    expect(c.error).toBe("column 1: 'request.headers' is a map; index it, e.g. request.headers['key']");
+    c = compile("  1.5", cat);
+    expect(c.error).toBe("column 3: only decimal integer literals are supported");
+    c = compile("", cat);
+    expect(c.error).toBe("column 1: unexpected end of expression");
+    c = compile("[1]", cat);
+    expect(c.error).toBe("column 1: unexpected character '['");
+  });
+
+  it("refuses nesting deeper than the limit instead of overflowing the stack", () => {
+    let deep = "";
+    for (let i = 0; i < 200; i++) deep += "(";
+    deep += "'x'";
+    for (let i = 0; i < 200; i++) deep += ")";
+    const c = compile(deep, new EnvoyCatalog());
+    expect(c.ok).toBe(false);
+    expect(c.error.includes("nested deeper than " + EXPR_MAX_DEPTH.toString())).toBe(true);
+    let nots = "";
+    for (let i = 0; i < 5000; i++) nots += "!";
+    expect(compile(nots + "true", new EnvoyCatalog()).ok).toBe(false);
+  });
+
+  it("never aborts on arbitrary bytes", () => {
+    const junk = ["'", "\"\\q\"", "(", ")", "?:", "a[", "a[1", "a.", "has(", "has()", "has('x')", "!=", "==1", "-", "-x",
+      "\u0000", "é", "request.headers[request.path]", "true ? : 1", "99999999999999999999", "a.b.c[0]['x'].d"];
+    for (let i = 0; i < junk.length; i++) {
+      const c = compile(junk[i], new EnvoyCatalog());
+      expect(c.ok).toBe(false);
+      expect(c.error.startsWith("column ")).toBe(true);
+    }
+  });
+});
+
+describe("expr: evaluate", () => {
+  it("reads attributes, literals and the conditional operator", () => {
+    const a = new TestAttrs().set("request.headers['x-user']", Value.str("alice")).set("response.code", Value.int(404));
+    expect(evalStr("request.headers['x-user']", a)).toBe("alice");
+    expect(evalStr("response.code", a)).toBe("404");
+    expect(evalStr("'lit'", a)).toBe("lit");
+    expect(evalStr("\"dq\\\"\"", a)).toBe("dq\"");
+    expect(evalStr("has(request.headers['x-user']) ? request.headers['x-user'] : 'anonymous'", a)).toBe("alice");
+    expect(evalStr("has(request.headers['x-other']) ? request.headers['x-other'] : 'anonymous'", a)).toBe("anonymous");
+    expect(evalStr("response.code == 404 ? 'not_found' : 'other'", a)).toBe("not_found");
+    expect(evalStr("response.code != 404 ? 'x' : response.code == 200 ? 'ok' : 'nested'", a)).toBe("nested");
+    expect(evalStr("!has(request.url_path) && response.code == 404", a)).toBe("true");
+    expect(evalStr("true || request.url_path == 'x'", a)).toBe("true");
+    expect(evalStr("-3", a)).toBe("-3");
+  });
+
+  it("returns an error (null) for absent attributes and type mismatches", () => {
+    const a = new TestAttrs().set("response.code", Value.int(200));
+    expect(evalStr("request.headers['x-user']", a)).toBeNull();
+    expect(evalStr("response.code == '200'", a)).toBeNull();
+    expect(evalStr("request.url_path ? 'a' : 'b'", a)).toBeNull();
+    expect(evalStr("request.url_path == 'x' && false", a)).toBe("false");
+    expect(evalStr("request.url_path == 'x' || true", a)).toBe("true");
+    expect(evalStr("request.url_path == 'x' || false", a)).toBeNull();
+    expect(evalStr("response.code == null", a)).toBe("false");
+  });
+
+  it("evaluates peer attributes through the same reader", () => {
+    const a = new TestAttrs().set("upstream_peer.labels['app']", Value.str("ratings"));
+    expect(evalStr("upstream_peer.labels['app']", a)).toBe("ratings");
+    const v = evaluate(ok("has(upstream_peer.labels['version'])").root!, a);
+    expect(v!.kind).toBe(ValueKind.Bool);
+    expect(v!.b).toBe(false);
+  });
+});
