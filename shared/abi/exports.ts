@@ -25,13 +25,15 @@ function unknown(what: string, id: u32): void {
   if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, what + ": unknown context id " + id.toString());
 }
 
-function findStream(id: u32): Context | null {
+// @ts-ignore: decorator
+@inline function findStream(id: u32): Context | null {
   const slot = id & (SLOTS - 1);
   if (unchecked(slotIds[slot]) == id) return unchecked(slotCtx[slot]);
   return overflow.has(id) ? overflow.get(id) : null;
 }
 
-function stream(id: u32, what: string): Context | null {
+// @ts-ignore: decorator
+@inline function stream(id: u32, what: string): Context | null {
   const c = findStream(id);
   if (c === null) unknown(what, id);
   return c;
@@ -57,10 +59,17 @@ function removeStream(id: u32): void {
   }
 }
 
+let lastRoot: RootContext | null = null;
+
 function findRoot(id: u32): RootContext | null {
+  const last = lastRoot;
+  if (last !== null && last.id == id) return last;
   for (let i = 0, n = roots.length; i < n; i++) {
     const r = unchecked(roots[i]);
-    if (r.id == id) return r;
+    if (r.id == id) {
+      lastRoot = r;
+      return r;
+    }
   }
   return null;
 }
@@ -205,4 +214,5 @@ export function proxy_on_delete(id: u32): void {
   if (r === null) return;
   r.onDelete();
   roots.splice(roots.indexOf(r), 1);
+  if (lastRoot === r) lastRoot = null;
 }
