@@ -239,3 +239,16 @@ export class Mont {
     this.fromMont(out, out);
   }
 }
+
+/** Trusted hex constant (curve parameters) -> n limbs. */
+export function limbsFromHex(s: string, n: i32): StaticArray<u32> {
+  const out = new StaticArray<u32>(n);
+  const o = changetype<usize>(out);
+  for (let i = s.length - 1, k = 0; i >= 0 && (k >> 3) < n; i--, k++) {
+    const c = s.charCodeAt(i);
+    const v = <u32>(c <= 57 ? c - 48 : (c | 32) - 87);
+    const limb = <usize>(k >> 3);
+    store<u32>(o + (limb << 2), load<u32>(o + (limb << 2)) | (v << ((k & 7) << 2)));
+  }
+  return out;
+}

@@ -78,6 +78,22 @@ const runners: Record<string, (file: string, d: any, out: Outcome) => void> = {
       }
     }
   },
+  EcdsaP1363Verify(file, d, out) {
+    for (const g of d.testGroups) {
+      const c = ({ secp256r1: Curve.P256, secp384r1: Curve.P384, secp521r1: Curve.P521 } as Record<string, Curve>)[g.publicKey.curve];
+      const want = c === Curve.P256 ? "SHA-256" : c === Curve.P384 ? "SHA-384" : "SHA-512";
+      if (c === undefined || g.sha !== want) throw new Error(`${file}: ${g.publicKey.curve}/${g.sha} is not a JWS pairing; extend the test`);
+      const L = c === Curve.P256 ? 32 : c === Curve.P384 ? 48 : 66;
+      const u = hex(g.publicKey.uncompressed);
+      assert.equal(u.length, 1 + 2 * L);
+      const x = u.subarray(1, 1 + L), y = u.subarray(1 + L);
+      for (const v of g.tests as Vec[]) {
+        const r = wasm.ecdsa(c, x, y, hex(v.msg), hex(v.sig));
+        if (r < 0) { out.checked++; out.mismatches.push(`${file} #${v.tcId}: key rejected`); continue; }
+        judge(file, v, r === 1, out);
+      }
+    }
+  },
 };
 
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
