@@ -28,7 +28,8 @@ export function fakeHostImports() {
     proxy_get_current_time_nanoseconds: (ret) => { mem().setBigUint64(ret, 1700000000000000000n, true); return 0; },
     proxy_get_property: (p, n, rp, rs) => {
       const key = text(p, n).split("\0").join(".");
-      if (!state.properties.has(key)) return 1;
+      // Envoy: an unknown top-level name falls back to filter state "wasm.<name>" (proxy_set_property).
+      if (!state.properties.has(key)) return state.properties.has("wasm." + key) ? give(state.properties.get("wasm." + key), rp, rs) : 1;
       return give(state.properties.get(key), rp, rs);
     },
     proxy_set_property: (p, n, v, vn) => { state.properties.set("wasm." + text(p, n), bytes(v, vn)); return 0; },
