@@ -94,6 +94,16 @@ const runners: Record<string, (file: string, d: any, out: Outcome) => void> = {
       }
     }
   },
+  EddsaVerify(file, d, out) {
+    for (const g of d.testGroups) {
+      const pk = hex(g.publicKey.pk);
+      for (const v of g.tests as Vec[]) {
+        const r = wasm.ed25519(pk, hex(v.msg), hex(v.sig));
+        if (r < 0) { out.checked++; out.mismatches.push(`${file} #${v.tcId}: key rejected`); continue; }
+        judge(file, v, r === 1, out);
+      }
+    }
+  },
 };
 
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
