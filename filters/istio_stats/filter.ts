@@ -1,0 +1,365 @@
+// istio_stats: Istio's standard metrics (istio_requests_total & co.) for stock Envoy.
+//   root  (StatsRoot):   configuration, this proxy's own labels, istio_build, the TCP reporting tick
+//   stream (StatsStream): HTTP — request headers (protocol, Host), access-log phase (record);
+//                         TCP  — byte counts, periodic and final reports.
+// One stream class serves both: Envoy calls HTTP callbacks on HTTP filters and network callbacks on
+// network filters, so the same module works under root_id `istio_stats` and `istio_stats_tcp`.
+import {
+  Context, RootContext, HeadersStatus, NetworkStatus, registerRootContext, HeaderMap, MetricType, LogLevel,
+  logEnabled, log, getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
+  defineMetric, recordMetric, setTickPeriodMillis,
+} from "../../shared/abi";
+import { ProtoReader } from "../../shared/codec/protobuf";
+import { Attributes, AttrRef, Value, SOURCE_PROPERTY, readProperty } from "../../shared/expr";
+import { PeerMetadata, peerFromEndpointMetadata, namespaceOfIdentity } from "../../shared/peer/peer";
+import { peerFromNode } from "../../shared/peer/exchange";
+import { readLocalNode } from "../../shared/peer/local";
+import { decodePeerState, PEER_UNKNOWN, DOWNSTREAM_PEER_KEY, UPSTREAM_PEER_KEY, DOWNSTREAM_PEER_ID_KEY, UPSTREAM_PEER_ID_KEY } from "../../shared/peer/filter_state";
+import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, SOURCE_DOWNSTREAM_PEER, PeerField } from "./config";
+import { Recorder } from "./recorder";
+import { M } from "./metrics";
+import { TAG_COUNT, encodeField } from "./labels";
+import { Role, RequestFacts, fillStandardLabels, responseFlagsString } from "./request_labels";
+
+// Property paths, encoded once. Listener/cluster/route facts are Envoy's `xds.*` attributes (the
+// Wasm-era top-level names `cluster_name`, `listener_direction`, ... are gone from current Envoy).
+const P_LISTENER_DIRECTION = propertyPath(["xds", "listener_direction"]);
+const P_RESPONSE_CODE = propertyPath(["response", "code"]);
+const P_GRPC_STATUS = propertyPath(["response", "grpc_status"]);
+const P_RESPONSE_FLAGS = propertyPath(["response", "flags"]);
+const P_DURATION = propertyPath(["request", "duration"]);
+const P_REQUEST_TOTAL_SIZE = propertyPath(["request", "total_size"]);
+const P_RESPONSE_TOTAL_SIZE = propertyPath(["response", "total_size"]);
+const P_MTLS = propertyPath(["connection", "mtls"]);
+const P_CONN_PEER_SAN = propertyPath(["connection", "uri_san_peer_certificate"]);
+const P_CONN_LOCAL_SAN = propertyPath(["connection", "uri_san_local_certificate"]);
+const P_UP_PEER_SAN = propertyPath(["upstream", "uri_san_peer_certificate"]);
+const P_UP_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"]);
+const P_CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
+const P_ROUTE_NAME = propertyPath(["xds", "route_name"]);
+const P_SVC_HOST = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "host"]);
+const P_SVC_NAME = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "name"]);
+const P_SVC_NAMESPACE = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "namespace"]);
+const P_ENDPOINT_WORKLOAD = propertyPath(["xds", "upstream_host_metadata", "filter_metadata", "istio", "workload"]);
+const P_GRPC_STATS = propertyPath(["filter_state", "envoy.filters.http.grpc_stats"]);
+const P_PEER: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_KEY]), propertyPath([UPSTREAM_PEER_KEY])];
+const P_PEER_ID: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_ID_KEY]), propertyPath([UPSTREAM_PEER_ID_KEY])];
+const UNKNOWN_ID = String.UTF8.encode(PEER_UNKNOWN);
+const H_CONTENT_TYPE = String.UTF8.encode("content-type");
+const H_AUTHORITY = String.UTF8.encode(":authority");
+const DOWNSTREAM: i32 = 0;
+const UPSTREAM: i32 = 1;
+
+function text(b: ArrayBuffer | null): string { return b === null ? "" : String.UTF8.decode(b); }
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
+  return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
+}
+
+const enum PeerState { Pending = 0, Found = 1, NotFound = 2 }
+
+/** Decoded peers keyed by their filter-state bytes: a repeat peer costs one read and one memcmp. */
+class PeerCache {
+  bytes: ArrayBuffer = new ArrayBuffer(0);
+  peer: PeerMetadata | null = null;
+  state: PeerState = PeerState.Pending;
+
+  read(side: i32): PeerMetadata | null {
+    const b = getPropertyBytes(unchecked(P_PEER[side]));
+    if (b !== null && b.byteLength > 0) {
+      if (this.peer !== null && sameBytes(b, this.bytes)) { this.state = PeerState.Found; return this.peer; }
+      const p = decodePeerState(b);
+      if (p !== null) { this.bytes = b; this.peer = p; this.state = PeerState.Found; return p; }
+    }
+    const id = getPropertyBytes(unchecked(P_PEER_ID[side]));
+    this.state = id !== null && sameBytes(id, UNKNOWN_ID) ? PeerState.NotFound : PeerState.Pending;
+    return null;
+  }
+}
+
+export class StatsRoot extends RootContext {
+  config: StatsConfig = new StatsConfig();
+  recorder: Recorder | null = null;
+  local: PeerMetadata = new PeerMetadata();
+  localPrincipalHint: string = "";
+  tcpStreams: Array<StatsStream> = new Array<StatsStream>();
+  peers: StaticArray<PeerCache> = [new PeerCache(), new PeerCache()];
+  std: StaticArray<string> = new StaticArray<string>(TAG_COUNT);
+  facts: RequestFacts = new RequestFacts();
+  attrs: StreamAttributes = new StreamAttributes();
+  buildGauge: u32 = 0;
+
+  onConfigure(size: u32): bool {
+    const r = parseConfig(this.pluginConfiguration(size));
+    if (!r.ok) return this.configError(r.field, r.why);
+    this.config = r.config!;
+    this.recorder = new Recorder(this.config);
+    this.loadLocal();
+    for (let i = 0; i < TAG_COUNT; i++) this.std[i] = "";
+    setTickPeriodMillis(this.config.tcpReportingMs);
+    return true;
+  }
+
+  /** This proxy's labels from its node metadata, and istio_build{component="proxy",tag=ISTIO_VERSION}. */
+  private loadLocal(): void {
+    const node = readLocalNode();
+    this.local = peerFromNode(node.metadata, node.id, new Array<string>());
+    let version = node.metadata.getString("ISTIO_VERSION", "");
+    if (version.length == 0) version = "unknown";
+    // The Wasm plugin's SDK-style tags: `component.proxy.tag.<version>;.istio_build`.
+    if (this.buildGauge == 0) {
+      this.buildGauge = defineMetric(MetricType.Gauge, "component.proxy.tag." + version + ";.istio_build");
+      if (this.buildGauge != 0) recordMetric(this.buildGauge, 1);
+    }
+  }
+
+  onTick(): void {
+    for (let i = 0; i < this.tcpStreams.length; i++) this.tcpStreams[i].reportTcp(false);
+  }
+
+  createContext(id: u32): Context { return new StatsStream(id, this); }
+
+  /** The reporter role for the current stream. */
+  role(): Role {
+    if (this.config.reporter != ReporterMode.Auto) return roleFor(this.config.reporter, 0);
+    let dir = getPropertyI64(P_LISTENER_DIRECTION, 0);
+    // Without a listener direction, Istio's Wasm-era root ids tell the side (stats_inbound/_outbound).
+    if (dir == 0 && this.rootId.includes("inbound")) dir = 1;
+    return roleFor(ReporterMode.Auto, dir);
+  }
+
+  /** The peer for `role`: downstream on the server side, upstream on the client side (endpoint metadata fallback). */
+  peerFor(role: Role): PeerMetadata | null {
+    const side = role == Role.Source ? UPSTREAM : DOWNSTREAM;
+    const cache = unchecked(this.peers[side]);
+    const p = cache.read(side);
+    if (p !== null || side == DOWNSTREAM) return p;
+    const ep = getPropertyBytes(P_ENDPOINT_WORKLOAD);
+    if (ep === null || ep.byteLength == 0) return null;
+    const fromEndpoint = peerFromEndpointMetadata(String.UTF8.decode(ep));
+    if (fromEndpoint !== null) cache.state = PeerState.Found;
+    return fromEndpoint;
+  }
+}
+
+/** Expression attributes for one event: Envoy properties, plus the peers as seen by this stream. */
+class StreamAttributes extends Attributes {
+  upstream: PeerMetadata | null = null;
+  downstream: PeerMetadata | null = null;
+  upstreamRead: bool = false;
+  downstreamRead: bool = false;
+  root: StatsRoot | null = null;
+
+  reset(root: StatsRoot, role: Role, peer: PeerMetadata | null): void {
+    this.root = root;
+    this.upstreamRead = role == Role.Source;
+    this.downstreamRead = role != Role.Source;
+    this.upstream = role == Role.Source ? peer : null;
+    this.downstream = role != Role.Source ? peer : null;
+  }
+
+  lookup(ref: AttrRef): Value | null {
+    if (ref.source == SOURCE_PROPERTY) return readProperty(ref);
+    let p: PeerMetadata | null = null;
+    if (ref.source == SOURCE_UPSTREAM_PEER) {
+      if (!this.upstreamRead) { this.upstream = new PeerCache().read(UPSTREAM); this.upstreamRead = true; }
+      p = this.upstream;
+    } else if (ref.source == SOURCE_DOWNSTREAM_PEER) {
+      if (!this.downstreamRead) { this.downstream = new PeerCache().read(DOWNSTREAM); this.downstreamRead = true; }
+      p = this.downstream;
+    }
+    if (p === null) return null;
+    let v = "";
+    switch (ref.field) {
+      case PeerField.Workload: v = p.workload; break;
+      case PeerField.Namespace: v = p.namespace; break;
+      case PeerField.Cluster: v = p.cluster; break;
+      case PeerField.Service: v = p.canonicalService; break;
+      case PeerField.Revision: v = p.canonicalRevision; break;
+      case PeerField.App: v = p.app; break;
+      case PeerField.Version: v = p.version; break;
+      case PeerField.Identity: v = p.identity; break;
+      case PeerField.Label: {
+        const key = ref.segments[1];
+        if (key == "app") v = p.app;
+        else if (key == "version") v = p.version;
+        else if (key == "service.istio.io/canonical-name") v = p.canonicalService;
+        else if (key == "service.istio.io/canonical-revision") v = p.canonicalRevision;
+        else v = p.label(key);
+        break;
+      }
+    }
+    return v.length == 0 ? null : Value.str(v);
+  }
+}
+
+export class StatsStream extends Context {
+  grpc: bool = false;
+  host: string = "";
+  // TCP
+  isTcp: bool = false;
+  received: u64 = 0;
+  sent: u64 = 0;
+  reportedReceived: u64 = 0;
+  reportedSent: u64 = 0;
+  opened: bool = false;
+  finished: bool = false;
+
+  get stats(): StatsRoot { return changetype<StatsRoot>(this.root); }
+
+  // ---- HTTP
+  onRequestHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
+    const ct = getHeaderBytes(HeaderMap.RequestHeaders, H_CONTENT_TYPE);
+    // Istio: gRPC is a request whose content-type starts with application/grpc.
+    this.grpc = ct !== null && ct.byteLength >= 16 && String.UTF8.decode(ct).startsWith("application/grpc");
+    if (!this.stats.config.disableHostHeaderFallback) this.host = text(getHeaderBytes(HeaderMap.RequestHeaders, H_AUTHORITY));
+    return HeadersStatus.Continue;
+  }
+
+  onLog(): void {
+    if (this.isTcp) { this.reportTcp(true); return; }
+    const root = this.stats;
+    const rec = root.recorder;
+    if (rec === null) return;
+    const role = root.role();
+    const peer = root.peerFor(role);
+    const f = this.readFacts(role, root.facts);
+    f.protocol = this.grpc ? "grpc" : "http";
+    f.hostHeader = this.host;
+    f.responseCode = getPropertyI64(P_RESPONSE_CODE, 0);
+    f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, -1) : -1;
+    const std = root.std;
+    fillStandardLabels(std, role, f, root.local, peer, root.config.disableHostHeaderFallback);
+    let attrs: Attributes | null = null;
+    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    rec.begin();
+    rec.add(M.requests_total, 1, std, attrs);
+    const durationNs = getPropertyI64(P_DURATION, 0);
+    rec.sample(M.request_duration_milliseconds, <u64>(durationNs > 0 ? durationNs / 1000000 : 0), std, attrs);
+    rec.sample(M.request_bytes, <u64>max<i64>(getPropertyI64(P_REQUEST_TOTAL_SIZE, 0), 0), std, attrs);
+    rec.sample(M.response_bytes, <u64>max<i64>(getPropertyI64(P_RESPONSE_TOTAL_SIZE, 0), 0), std, attrs);
+    if (this.grpc) {
+      const counts = grpcMessageCounts(getPropertyBytes(P_GRPC_STATS));
+      if (counts !== null) {
+        rec.add(M.request_messages_total, counts[0], std, attrs);
+        rec.add(M.response_messages_total, counts[1], std, attrs);
+      }
+    }
+  }
+
+  /** Facts shared by HTTP and TCP: flags, principals, security policy, destination service inputs. */
+  private readFacts(role: Role, f: RequestFacts): RequestFacts {
+    f.responseFlags = responseFlagsString(getPropertyI64(P_RESPONSE_FLAGS, 0));
+    if (role == Role.Source) {
+      f.mtls = false;
+      f.peerPrincipal = text(getPropertyBytes(P_UP_PEER_SAN));
+      f.localPrincipal = text(getPropertyBytes(P_UP_LOCAL_SAN));
+    } else {
+      f.mtls = getPropertyBool(P_MTLS, false);
+      f.peerPrincipal = text(getPropertyBytes(P_CONN_PEER_SAN));
+      f.localPrincipal = text(getPropertyBytes(P_CONN_LOCAL_SAN));
+    }
+    f.clusterName = text(getPropertyBytes(P_CLUSTER_NAME));
+    f.routeName = this.isTcp ? "" : text(getPropertyBytes(P_ROUTE_NAME));
+    f.serviceHost = text(getPropertyBytes(P_SVC_HOST));
+    f.serviceName = f.serviceHost.length > 0 ? text(getPropertyBytes(P_SVC_NAME)) : "";
+    f.serviceNamespace = f.serviceHost.length > 0 ? text(getPropertyBytes(P_SVC_NAMESPACE)) : "";
+    f.responseCode = 0;
+    f.grpcStatus = -1;
+    f.hostHeader = "";
+    return f;
+  }
+
+  // ---- TCP
+  onNewConnection(): NetworkStatus {
+    this.isTcp = true;
+    this.stats.tcpStreams.push(this);
+    return NetworkStatus.Continue;
+  }
+
+  onDownstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {
+    this.isTcp = true;
+    this.received += dataSize;
+    return NetworkStatus.Continue;
+  }
+
+  onUpstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {
+    this.isTcp = true;
+    this.sent += dataSize;
+    return NetworkStatus.Continue;
+  }
+
+  onDone(): void {
+    if (this.isTcp) this.reportTcp(true);
+  }
+
+  onDelete(): void {
+    if (!this.isTcp) return;
+    const list = this.stats.tcpStreams;
+    const i = list.indexOf(this);
+    if (i >= 0) { list[i] = list[list.length - 1]; list.pop(); }
+  }
+
+  /**
+   * Reports byte deltas (and `opened` once). Periodic reports wait while the metadata exchange has
+   * not decided (Istio's "maybe waiting"); the final report at close always goes out.
+   */
+  reportTcp(final: bool): void {
+    if (this.finished) return;
+    const root = this.stats;
+    const rec = root.recorder;
+    if (rec === null) return;
+    const role = root.role();
+    const peer = root.peerFor(role);
+    const side = role == Role.Source ? UPSTREAM : DOWNSTREAM;
+    if (!final && peer === null && unchecked(root.peers[side]).state == PeerState.Pending) return;
+    const f = this.readFacts(role, root.facts);
+    f.protocol = "tcp";
+    const std = root.std;
+    fillStandardLabels(std, role, f, root.local, peer, true);
+    let attrs: Attributes | null = null;
+    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    rec.begin();
+    if (!this.opened) { rec.add(M.tcp_connections_opened_total, 1, std, attrs); this.opened = true; }
+    rec.add(M.tcp_received_bytes_total, this.received - this.reportedReceived, std, attrs);
+    rec.add(M.tcp_sent_bytes_total, this.sent - this.reportedSent, std, attrs);
+    this.reportedReceived = this.received;
+    this.reportedSent = this.sent;
+    if (final) {
+      rec.add(M.tcp_connections_closed_total, 1, std, attrs);
+      this.finished = true;
+    }
+  }
+}
+
+/**
+ * Message counts from Envoy's grpc_stats filter state (emit_filter_state: true): Istio's Wasm plugin
+ * read "<request>,<response>"; Envoy's own serialization is the FilterObject proto
+ * (request_message_count = 1, response_message_count = 2). Null when absent or unreadable.
+ */
+export function grpcMessageCounts(b: ArrayBuffer | null): StaticArray<u64> | null {
+  if (b === null || b.byteLength == 0) return null;
+  const out = new StaticArray<u64>(2);
+  const s = String.UTF8.decode(b);
+  const comma = s.indexOf(",");
+  if (comma > 0 && isDigits(s.substring(0, comma)) && isDigits(s.substring(comma + 1))) {
+    out[0] = U64.parseInt(s.substring(0, comma));
+    out[1] = U64.parseInt(s.substring(comma + 1));
+    return out;
+  }
+  const r = new ProtoReader(b);
+  while (r.ok && !r.atEnd && r.tag()) {
+    if (r.wireType == 0 && (r.field == 1 || r.field == 2)) out[r.field - 1] = r.varint();
+    else r.skip();
+  }
+  return r.ok ? out : null;
+}
+
+function isDigits(s: string): bool {
+  if (s.length == 0 || s.length > 19) return false;
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 0x30 || c > 0x39) return false; }
+  return true;
+}
+
+registerRootContext((id: u32): RootContext => new StatsRoot(id), "istio_stats");
+registerRootContext((id: u32): RootContext => new StatsRoot(id), "istio_stats_tcp");

@@ -1,0 +1,117 @@
+// Turns a config into per-metric label plans and series, and records one event (a finished HTTP
+// request, a TCP report) into them. No host calls except defining/incrementing metrics.
+import { MetricType, incrementMetric, recordMetric } from "../../shared/abi/host";
+import { Node, Attributes, evaluateString } from "../../shared/expr";
+import { StatsConfig } from "./config";
+import { METRIC_COUNT, METRIC_SPECS, LabelPlan, MetricSeries, buildPlan } from "./metrics";
+import { UNKNOWN } from "./labels";
+
+export class Recorder {
+  /** Indexed by M; null when the metric is dropped by config. */
+  series: StaticArray<MetricSeries | null> = new StaticArray<MetricSeries | null>(METRIC_COUNT);
+  plans: Array<LabelPlan> = new Array<LabelPlan>();
+  /** Per plan: the label string for the current event ("" = not computed yet). */
+  private keys: Array<string> = new Array<string>();
+  private scratch: Array<string> = new Array<string>();
+  /** True when any plan evaluates an expression (the context then prepares Attributes). */
+  usesExpressions: bool = false;
+
+  constructor(cfg: StatsConfig) {
+    for (let m = 0; m < METRIC_COUNT; m++) {
+      const spec = unchecked(METRIC_SPECS[m]);
+      const removed = new Array<string>();
+      const dimKeys = new Array<string>();
+      const dimExprs = new Array<Node>();
+      let drop = false;
+      for (let i = 0; i < cfg.overrides.length; i++) {
+        const o = cfg.overrides[i];
+        if (o.name.length > 0 && o.name != spec.name) continue;
+        if (o.drop) drop = true;
+        for (let k = 0; k < o.tagsToRemove.length; k++) removed.push(o.tagsToRemove[k]);
+        for (let k = 0; k < o.dimensionKeys.length; k++) { dimKeys.push(o.dimensionKeys[k]); dimExprs.push(o.dimensions[k].root!); }
+      }
+      if (drop) continue;
+      let plan = buildPlan(spec, removed, dimKeys, dimExprs);
+      let shared = false;
+      for (let i = 0; i < this.plans.length; i++) {
+        if (this.plans[i].signature == plan.signature) { plan = this.plans[i]; shared = true; break; }
+      }
+      if (!shared) {
+        this.plans.push(plan);
+        this.keys.push("");
+        for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) this.usesExpressions = true;
+        while (this.scratch.length < plan.names.length) this.scratch.push("");
+      }
+      unchecked(this.series[m] = new MetricSeries(spec, plan, cfg.maxSeriesPerMetric));
+    }
+  }
+
+  /** Starts an event: label strings are computed lazily, once per plan. */
+  begin(): void {
+    for (let i = 0, n = this.keys.length; i < n; i++) unchecked(this.keys[i] = "");
+  }
+
+  /** The label string of `plan` for this event's standard values and attributes. */
+  private keyOf(plan: LabelPlan, std: StaticArray<string>, attrs: Attributes | null): string {
+    const idx = this.plans.indexOf(plan);
+    const have = unchecked(this.keys[idx]);
+    if (have.length > 0) return have;
+    const n = plan.names.length;
+    const values = this.scratch;
+    let same = plan.hasLast;
+    for (let i = 0; i < n; i++) {
+      const tag = unchecked(plan.std[i]);
+      let v: string = UNKNOWN;
+      if (tag >= 0) v = unchecked(std[tag]);
+      else if (attrs !== null) {
+        const r: string | null = evaluateString(unchecked(plan.exprs[i])!, attrs);
+        if (r !== null) v = r;
+      }
+      unchecked(values[i] = v);
+      if (same && unchecked(plan.lastValues[i]) != v) same = false;
+    }
+    let key: string;
+    if (same) key = plan.lastKey;
+    else {
+      key = plan.encode(values);
+      for (let i = 0; i < n; i++) unchecked(plan.lastValues[i] = unchecked(values[i]));
+      plan.lastKey = key;
+      plan.hasLast = true;
+    }
+    unchecked(this.keys[idx] = key);
+    return key;
+  }
+
+  /** Metric id for metric `m` in this event, 0 when dropped or refused by the host. */
+  id(m: i32, std: StaticArray<string>, attrs: Attributes | null): u32 {
+    const s = unchecked(this.series[m]);
+    if (s === null) return 0;
+    return s.idFor(this.keyOf(s.plan, std, attrs), unchecked(std[0]));
+  }
+
+  /** Counter += delta (skipped for 0: Envoy refuses non-positive counter deltas). */
+  add(m: i32, delta: u64, std: StaticArray<string>, attrs: Attributes | null): void {
+    if (delta == 0) return;
+    const id = this.id(m, std, attrs);
+    if (id != 0) incrementMetric(id, <i64>delta);
+  }
+
+  /** Histogram sample. */
+  sample(m: i32, value: u64, std: StaticArray<string>, attrs: Attributes | null): void {
+    const id = this.id(m, std, attrs);
+    if (id != 0) recordMetric(id, value);
+  }
+
+  /** Series currently defined for metric m (for tests and the bench). */
+  seriesCount(m: i32): i32 {
+    const s = unchecked(this.series[m]);
+    return s === null ? 0 : s.count;
+  }
+
+  overflowed(m: i32): u64 {
+    const s = unchecked(this.series[m]);
+    return s === null ? 0 : s.overflowed;
+  }
+}
+
+export { MetricType };
