@@ -1,0 +1,127 @@
+// A TCP listener's network filter chain ending in tcp_proxy, with Envoy's read-filter iteration
+// (envoy source/common/network/filter_manager_impl.cc): onNewConnection runs lazily, filter by
+// filter, in the same pass as onData; every read filter sees the whole unread buffer; a
+// StopIteration halts the pass until continueReading; tcp_proxy drains the buffer to upstream.
+// Write filters run in reverse order on upstream data.
+import type net from "node:net";
+import type { ConnectionInfo, LoadedPlugin, NetworkFilter, StatsStore } from "../api";
+import type { ListenerModel, TcpProxyModel } from "./bootstrap";
+import type { Clusters } from "./cluster_manager";
+import { newStreamInfo } from "./hcm";
+
+export interface TcpProxyDeps {
+  listener: ListenerModel;
+  model: TcpProxyModel;
+  clusters: Clusters;
+  stats: StatsStore;
+  plugins: LoadedPlugin[];
+}
+
+export class TcpProxy {
+  constructor(private deps: TcpProxyDeps) {}
+
+  handleConnection(down: net.Socket, info: ConnectionInfo, worker: number): void {
+    const { stats, model } = this.deps;
+    const prefix = `tcp.${model.statPrefix}`;
+    stats.counterAdd(`${prefix}.downstream_cx_total`, 1);
+    const si = newStreamInfo(info, this.deps.listener, "");
+    let readBuf = Buffer.alloc(0);
+    let readEnd = false;
+    let up: net.Socket | undefined;
+    let connecting = false;
+    let closed = false;
+    const initialized: boolean[] = [];
+    const filters: NetworkFilter[] = this.deps.plugins.map((p, i) => p.newNetworkFilter(worker, {
+      streamInfo: si,
+      continueReading: () => queueMicrotask(() => runRead(i + 1)),
+      close: () => closeAll("LocalClose"),
+    }));
+
+    const closeAll = (downEvent: "RemoteClose" | "LocalClose", upEvent?: "RemoteClose" | "LocalClose") => {
+      if (closed) return;
+      closed = true;
+      for (const f of filters) {
+        try { if (upEvent) f.onUpstreamEvent?.(upEvent); } catch (e) { console.error("network filter onUpstreamEvent threw:", e); }
+      }
+      for (const f of filters) {
+        try { f.onEvent(downEvent); } catch (e) { console.error("network filter onEvent threw:", e); }
+      }
+      up?.end();
+      down.end();
+      setTimeout(() => { up?.destroy(); down.destroy(); }, 1000).unref();
+    };
+
+    const connectUpstream = () => {
+      if (connecting) return;
+      connecting = true;
+      const cluster = this.deps.clusters.get(model.cluster)!;
+      const ep = cluster.pickEndpoint();
+      if (!ep) {
+        si.responseFlags.push("UH");
+        stats.counterAdd(`${prefix}.upstream_flush_total`, 0);
+        closeAll("LocalClose");
+        return;
+      }
+      si.upstream = cluster.upstreamInfo(ep);
+      stats.counterAdd(`cluster.${cluster.name}.upstream_cx_total`, 1);
+      cluster.connectTcp(ep).then((sock) => {
+        if (closed) { sock.destroy(); return; }
+        up = sock;
+        cluster.describeSocket(sock, si.upstream!);
+        sock.on("data", (d: Buffer) => runWrite(d, false));
+        sock.on("end", () => { runWrite(Buffer.alloc(0), true); closeAll("LocalClose", "RemoteClose"); });
+        sock.on("error", () => closeAll("LocalClose", "RemoteClose"));
+        runRead(filters.length);
+      }, () => {
+        si.responseFlags.push("UF");
+        stats.counterAdd(`cluster.${cluster.name}.upstream_cx_connect_fail`, 1);
+        closeAll("LocalClose");
+      });
+    };
+
+    // Positions 0..n-1 are the wasm filters; position n is tcp_proxy itself.
+    const runRead = (from: number) => {
+      if (closed) return;
+      for (let i = from; i < filters.length; i++) {
+        if (!initialized[i]) {
+          initialized[i] = true;
+          if (filters[i].onNewConnection() === "StopIteration" || closed) return;
+        }
+        if (readBuf.length > 0 || readEnd) {
+          const holder = { buf: readBuf };
+          const st = filters[i].onData(holder, readEnd);
+          readBuf = holder.buf;
+          if (st === "StopIteration" || closed) return;
+        }
+      }
+      // tcp_proxy: connect on the first pass, forward (and drain) once connected.
+      if (!up) { connectUpstream(); return; }
+      if (readBuf.length) {
+        si.bytesReceived += readBuf.length;
+        stats.counterAdd(`${prefix}.downstream_cx_rx_bytes_total`, readBuf.length);
+        up.write(readBuf);
+        readBuf = Buffer.alloc(0);
+      }
+      if (readEnd) up.end();
+    };
+
+    const runWrite = (data: Buffer, end: boolean) => {
+      if (closed) return;
+      const holder = { buf: data };
+      for (let i = filters.length - 1; i >= 0; i--) {
+        if (filters[i].onWrite(holder, end) === "StopIteration") return;
+      }
+      if (holder.buf.length) {
+        si.bytesSent += holder.buf.length;
+        stats.counterAdd(`${prefix}.downstream_cx_tx_bytes_total`, holder.buf.length);
+        down.write(holder.buf);
+      }
+    };
+
+    down.on("data", (d: Buffer) => { readBuf = Buffer.concat([readBuf, d]); runRead(0); });
+    down.on("end", () => { readEnd = true; runRead(0); closeAll("RemoteClose"); });
+    down.on("error", () => closeAll("RemoteClose"));
+    down.on("close", () => closeAll("RemoteClose"));
+    runRead(0);
+  }
+}
