@@ -1,0 +1,135 @@
+import { fillStandardLabels, RequestFacts, Role, responseFlagsString, codeString } from "./request_labels";
+import { Tag, TAG_COUNT } from "./labels";
+import { PeerMetadata } from "../../shared/peer/peer";
+
+function productpage(): PeerMetadata {
+  const p = new PeerMetadata();
+  p.workload = "productpage-v1"; p.namespace = "default"; p.canonicalService = "productpage"; p.canonicalRevision = "v1";
+  p.app = "productpage"; p.version = "v1"; p.cluster = "client-cluster";
+  return p;
+}
+
+function ratings(): PeerMetadata {
+  const p = new PeerMetadata();
+  p.workload = "ratings-v1"; p.namespace = "default"; p.canonicalService = "ratings"; p.canonicalRevision = "version-1";
+  p.app = "ratings"; p.version = "v1"; p.cluster = "server-cluster";
+  p.identity = "spiffe://cluster.local/ns/default/sa/ratings";
+  return p;
+}
+
+function labels(role: Role, f: RequestFacts, local: PeerMetadata, peer: PeerMetadata | null, disableHost: bool = false): StaticArray<string> {
+  const out = new StaticArray<string>(TAG_COUNT);
+  fillStandardLabels(out, role, f, local, peer, disableHost);
+  return out;
+}
+
+describe("istio_stats standard label values", () => {
+  it("client side (reporter=source): local is the source, the upstream peer the destination", () => {
+    const f = new RequestFacts();
+    f.responseCode = 200;
+    f.hostHeader = "ratings:9080";
+    f.serviceHost = "ratings.default.svc.cluster.local";
+    f.serviceName = "ratings";
+    f.serviceNamespace = "default";
+    f.localPrincipal = "spiffe://cluster.local/ns/default/sa/productpage";
+    const l = labels(Role.Source, f, productpage(), ratings());
+    expect(l[Tag.reporter]).toBe("source");
+    expect(l[Tag.source_workload]).toBe("productpage-v1");
+    expect(l[Tag.source_canonical_revision]).toBe("v1");
+    expect(l[Tag.source_principal]).toBe("spiffe://cluster.local/ns/default/sa/productpage");
+    expect(l[Tag.destination_workload]).toBe("ratings-v1");
+    expect(l[Tag.destination_canonical_revision]).toBe("version-1");
+    expect(l[Tag.destination_cluster]).toBe("server-cluster");
+    // no upstream certificate: the peer's identity from metadata
+    expect(l[Tag.destination_principal]).toBe("spiffe://cluster.local/ns/default/sa/ratings");
+    expect(l[Tag.destination_service]).toBe("ratings.default.svc.cluster.local");
+    expect(l[Tag.destination_service_name]).toBe("ratings");
+    expect(l[Tag.destination_service_namespace]).toBe("default");
+    expect(l[Tag.request_protocol]).toBe("http");
+    expect(l[Tag.response_code]).toBe("200");
+    expect(l[Tag.grpc_response_status]).toBe("");
+    expect(l[Tag.response_flags]).toBe("-");
+    expect(l[Tag.connection_security_policy]).toBe("unknown");
+  });
+
+  it("server side (reporter=destination) with mTLS and no peer metadata", () => {
+    const f = new RequestFacts();
+    f.responseCode = 503;
+    f.responseFlags = "UF,URX";
+    f.mtls = true;
+    f.peerPrincipal = "spiffe://cluster.local/ns/default/sa/productpage";
+    f.localPrincipal = "spiffe://cluster.local/ns/default/sa/ratings";
+    f.hostHeader = "ratings:9080";
+    const l = labels(Role.Destination, f, ratings(), null, true);
+    expect(l[Tag.reporter]).toBe("destination");
+    expect(l[Tag.source_workload]).toBe("unknown");
+    expect(l[Tag.source_canonical_service]).toBe("unknown");
+    expect(l[Tag.source_canonical_revision]).toBe("latest");
+    expect(l[Tag.source_principal]).toBe("spiffe://cluster.local/ns/default/sa/productpage");
+    expect(l[Tag.destination_workload]).toBe("ratings-v1");
+    expect(l[Tag.destination_principal]).toBe("spiffe://cluster.local/ns/default/sa/ratings");
+    // host header fallback disabled (Istio's inbound default): the local canonical service
+    expect(l[Tag.destination_service]).toBe("ratings");
+    expect(l[Tag.destination_service_name]).toBe("ratings");
+    expect(l[Tag.destination_service_namespace]).toBe("default");
+    expect(l[Tag.response_flags]).toBe("UF,URX");
+    expect(l[Tag.connection_security_policy]).toBe("mutual_tls");
+    f.mtls = false;
+    expect(labels(Role.Destination, f, ratings(), null, true)[Tag.connection_security_policy]).toBe("none");
+  });
+
+  it("destination_service: Host header, catch-all routes and clusters, cluster metadata", () => {
+    const f = new RequestFacts();
+    f.hostHeader = "example.com";
+    let l = labels(Role.Source, f, productpage(), null);
+    expect(l[Tag.destination_service]).toBe("example.com");
+    expect(l[Tag.destination_service_name]).toBe("example.com");
+    expect(l[Tag.destination_service_namespace]).toBe("unknown");
+    l = labels(Role.Source, f, productpage(), null, true);
+    expect(l[Tag.destination_service]).toBe("unknown");
+    expect(l[Tag.destination_service_name]).toBe("unknown");
+    f.routeName = "allow_any";
+    expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("PassthroughCluster");
+    f.routeName = "block_all";
+    expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("BlackHoleCluster");
+    f.routeName = "";
+    f.clusterName = "InboundPassthroughClusterIpv4";
+    expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("InboundPassthroughClusterIpv4");
+    f.clusterName = "outbound|9080||reviews.default.svc.cluster.local";
+    f.serviceHost = "reviews.default.svc.cluster.local";
+    f.serviceNamespace = "default";
+    l = labels(Role.Source, f, productpage(), ratings());
+    expect(l[Tag.destination_service]).toBe("reviews.default.svc.cluster.local");
+    expect(l[Tag.destination_service_name]).toBe("reviews"); // no name: host up to the first dot
+    // no namespace in metadata on the client: the peer's
+    f.serviceNamespace = "";
+    expect(labels(Role.Source, f, productpage(), ratings())[Tag.destination_service_namespace]).toBe("default");
+  });
+
+  it("canonical service falls back to the workload name; gRPC status only for gRPC", () => {
+    const peer = new PeerMetadata();
+    peer.workload = "legacy";
+    const f = new RequestFacts();
+    f.protocol = "grpc";
+    f.grpcStatus = 14;
+    f.responseCode = 200;
+    const l = labels(Role.Destination, f, ratings(), peer);
+    expect(l[Tag.source_canonical_service]).toBe("legacy");
+    expect(l[Tag.source_app]).toBe("unknown");
+    expect(l[Tag.grpc_response_status]).toBe("14");
+    expect(l[Tag.request_protocol]).toBe("grpc");
+    f.protocol = "tcp";
+    expect(labels(Role.Destination, f, ratings(), peer)[Tag.grpc_response_status]).toBe("");
+  });
+
+  it("maps Envoy's response flag bits to short names", () => {
+    expect(responseFlagsString(0)).toBe("");
+    expect(responseFlagsString(0x2)).toBe("UH");
+    expect(responseFlagsString(0x20 | 0x8000)).toBe("UF,URX");
+    expect(responseFlagsString(0x4000)).toBe("DC");
+    expect(responseFlagsString(-1).startsWith("LH,UH,UT")).toBe(true);
+    expect(codeString(404)).toBe("404");
+    expect(codeString(404) === codeString(404)).toBe(true); // interned
+    expect(codeString(1000)).toBe("1000");
+  });
+});
