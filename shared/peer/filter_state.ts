@@ -186,6 +186,19 @@ export function writePeer(side: PeerSide, p: PeerMetadata): WasmResult {
   return r;
 }
 
+/**
+ * Hot-path variant: writes filter-state bytes made earlier by encodePeerState (e.g. kept in a
+ * cache entry) and the id bytes (null or empty = none).
+ */
+export function writePeerBytes(side: PeerSide, state: ArrayBuffer, id: ArrayBuffer | null): WasmResult {
+  const r = setProperty(PATH_PEER[side], state);
+  if (id !== null && id.byteLength > 0) {
+    const r2 = setProperty(PATH_PEER_ID[side], id);
+    if (r == WasmResult.Ok) return r2;
+  }
+  return r;
+}
+
 /** Records that every discovery method ran and none found the peer. */
 export function writeNoPeer(side: PeerSide): WasmResult {
   return setProperty(PATH_PEER_ID[side], UNKNOWN_BYTES);

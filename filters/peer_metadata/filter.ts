@@ -1,0 +1,400 @@
+// Metadata exchange (Istio's istio.metadata_exchange / envoy.filters.http.peer_metadata and the TCP
+// metadata_exchange network filter) for stock Envoy.
+//
+//   PeerMetadataRoot      HTTP root (root_id "peer_metadata"): configuration, this proxy's own
+//                         header value (computed once), the peer cache, the workload table and
+//                         its refresh (tick + proxy_http_call + shared data).
+//   PeerMetadataStream    one HTTP request: request headers = downstream discovery, strip,
+//                         upstream propagation; response headers = upstream discovery, strip,
+//                         downstream propagation.
+//   PeerMetadataTcpRoot   network root (root_id "peer_metadata_tcp"): same configuration, plus
+//                         the exchange frame this side writes.
+//   PeerMetadataTcpStream one connection: write our frame first in our direction, read and drain
+//                         the peer's frame first in the other, fall back to discovery on mismatch.
+import {
+  Context, RootContext, HeadersStatus, NetworkStatus, registerRootContext,
+} from "../../shared/abi/context";
+import {
+  HeaderMap, BufferType, LogLevel, logEnabled, log, replaceHeaderBytes, getBufferBytes, setBufferBytes,
+  getPropertyBytes, getPropertyI64, getPropertyBool, propertyPath, setTickPeriodMillis, httpCall, getHeader,
+  getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult,
+} from "../../shared/abi/host";
+import { HeaderPair } from "../../shared/abi/pairs";
+import { parseJson, JsonKind, JsonValue } from "../../shared/codec/json";
+import { readLocalNode } from "../../shared/peer/local";
+import { peerFromNode, localExchange } from "../../shared/peer/exchange";
+import { PeerSide, writeNoPeer, writePeerBytes, encodePeerState } from "../../shared/peer/filter_state";
+import { parseConfig, PeerMetadataConfig, Method, TcpDirection } from "./config";
+import { encodeHeaderValue } from "./header_value";
+import { PeerCache } from "./cache";
+import { HttpCounters, TcpCounters, bump } from "./counters";
+import { DiscoveryEnv, Received, discover, stripHeaders, discoverFromWorkloads, Outcome } from "./discovery";
+import { buildFrame, parseFrame, FrameStatus } from "./tcp_frame";
+import { WorkloadTable } from "./workloads";
+
+const LISTENER_DIRECTION = propertyPath(["xds", "listener_direction"]);
+const LISTENER_DIRECTION_OLD = propertyPath(["listener_direction"]);
+const CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
+const CLUSTER_EXTERNAL = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "external"]);
+const CLUSTER_DISABLE_MX = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "disable_mx"]);
+
+/** Which steps run for a request (fixed by config, or chosen per listener direction in auto mode). */
+class Plan {
+  constructor(
+    public down: Array<Method>,
+    public up: Array<Method>,
+    public downPropagation: bool,
+    public upPropagation: bool,
+  ) {}
+  stripDown(): bool { return this.down.includes(Method.IstioHeaders); }
+  stripUp(): bool { return this.up.includes(Method.IstioHeaders); }
+}
+
+function both(): Array<Method> { return [Method.IstioHeaders, Method.WorkloadDiscovery]; }
+function none(): Array<Method> { return new Array<Method>(); }
+
+function listenerDirection(): i64 {
+  const d = getPropertyI64(LISTENER_DIRECTION, -1);
+  return d >= 0 ? d : getPropertyI64(LISTENER_DIRECTION_OLD, 0);
+}
+
+/** State both roots build at configure time. */
+class Shared {
+  cfg: PeerMetadataConfig = new PeerMetadataConfig();
+  env: DiscoveryEnv = new DiscoveryEnv();
+  ownValue: ArrayBuffer = new ArrayBuffer(0);
+  ownId: ArrayBuffer = new ArrayBuffer(0);
+  frame: ArrayBuffer = new ArrayBuffer(0);
+  dynamicCas: u32 = 0;
+}
+
+/** Parses configuration and computes this proxy's exchange data. Returns "" or "field\nwhy". */
+function configure(root: RootContext, size: u32, s: Shared): bool {
+  const r = parseConfig(root.pluginConfiguration(size));
+  if (r.config === null) return root.configError(r.field, r.why);
+  const cfg = r.config!;
+  const node = readLocalNode();
+  if (!node.found && logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": node metadata not readable (xds.node); sending an empty exchange payload");
+  const self = peerFromNode(node.metadata, node.id, cfg.additionalLabels);
+  const exchange = localExchange(node.metadata, self, cfg.exchangeKeys);
+  s.cfg = cfg;
+  s.ownValue = String.UTF8.encode(encodeHeaderValue(exchange));
+  s.ownId = String.UTF8.encode(node.id);
+  s.frame = buildFrame(exchange, node.id);
+  const env = s.env;
+  env.mdNameText = cfg.metadataHeader;
+  env.idNameText = cfg.idHeader;
+  env.mdName = String.UTF8.encode(cfg.metadataHeader);
+  env.idName = String.UTF8.encode(cfg.idHeader);
+  if (cfg.acceptBothHeaderSets) {
+    env.otherMdText = cfg.otherMetadataHeader();
+    env.otherIdText = cfg.otherIdHeader();
+    env.otherMd = String.UTF8.encode(env.otherMdText);
+    env.otherId = String.UTF8.encode(env.otherIdText);
+  } else {
+    env.otherMd = null;
+    env.otherId = null;
+  }
+  env.maxHeaderBytes = cfg.maxHeaderBytes;
+  env.additionalLabels = cfg.additionalLabels;
+  if (env.cache.maxSize != cfg.maxCacheSize) env.cache = new PeerCache(cfg.maxCacheSize);
+  env.staticTable = cfg.workloads;
+  if (logEnabled(LogLevel.Debug)) {
+    log(LogLevel.Debug, root.rootId + ": exchanging " + (cfg.exchangeKeys == 1 ? "full" : "minimal") + " key set as " +
+      cfg.metadataHeader + " (" + s.ownValue.byteLength.toString() + " bytes); " + cfg.workloads.size.toString() + " configured workload addresses");
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload table refresh: one fetch per proxy per interval (a lease in shared data), every worker
+// VM picks the result up from shared data on its next tick.
+
+function syncSharedTable(root: RootContext, s: Shared): void {
+  const key = s.cfg.discovery.sharedKey;
+  const d = getSharedData(key);
+  if (d.result != WasmResult.Ok || d.value === null || d.cas == s.dynamicCas) return;
+  s.dynamicCas = d.cas;
+  const err = loadTableBody(s.env.dynamicTable, d.value!, s.cfg);
+  if (err.length > 0 && logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": shared workload table rejected: " + err);
+  const c = s.env.counters;
+  if (c !== null && c.workloads != 0) recordMetric(c.workloads, <u64>(s.env.dynamicTable.size + s.env.staticTable.size));
+}
+
+/** Loads `{"workloads":[...]}` (or a bare array) into `table`; "" or the error. */
+export function loadTableBody(table: WorkloadTable, body: ArrayBuffer, cfg: PeerMetadataConfig): string {
+  const r = parseJson(String.UTF8.decode(body));
+  if (!r.ok) return "invalid JSON: " + r.error;
+  let arr: JsonValue | null = r.value;
+  if (arr!.kind == JsonKind.Object) arr = arr!.get("workloads");
+  if (arr === null || arr.kind != JsonKind.Array) return "expected {\"workloads\": [...]}";
+  const err = table.load(arr, cfg.additionalLabels, cfg.trustDomain);
+  return err.length > 0 ? "workloads" + err : "";
+}
+
+function maybeFetch(root: RootContext, s: Shared, pending: u32): u32 {
+  const dc = s.cfg.discovery;
+  if (dc.cluster.length == 0 || pending != 0) return pending;
+  const leaseKey = dc.sharedKey + ".lease";
+  const now = nowNanos();
+  const lease = getSharedData(leaseKey);
+  let cas: u32 = 0;
+  if (lease.result == WasmResult.Ok && lease.value !== null && lease.value!.byteLength == 8) {
+    const last = load<u64>(changetype<usize>(lease.value!));
+    if (now - last < <u64>dc.refreshMs * 1000000) return 0;
+    cas = lease.cas;
+  }
+  const stamp = new ArrayBuffer(8);
+  store<u64>(changetype<usize>(stamp), now);
+  // Another worker took the lease since we read it: it fetches, we read its result later.
+  if (setSharedData(leaseKey, stamp, cas) != WasmResult.Ok) return 0;
+  const headers = [
+    new HeaderPair(":method", "GET"), new HeaderPair(":path", dc.path),
+    new HeaderPair(":authority", dc.authority), new HeaderPair("accept", "application/json"),
+  ];
+  const token = httpCall(dc.cluster, headers, null, [], <u32>dc.timeoutMs);
+  if (token == 0) {
+    const c = s.env.counters;
+    if (c !== null) bump(c.fetchFailed, 1);
+    if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload_discovery.cluster \"" + dc.cluster + "\": http_call refused");
+  }
+  return token;
+}
+
+function onFetched(root: RootContext, s: Shared, bodySize: u32): void {
+  const c = s.env.counters;
+  const status = getHeader(HeaderMap.HttpCallResponseHeaders, ":status");
+  const body = getBufferBytes(BufferType.HttpCallResponseBody, 0, bodySize);
+  if (status === null || status != "200" || body === null) {
+    if (c !== null) bump(c.fetchFailed, 1);
+    if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload table fetch failed (status " + (status === null ? "none" : status!) + ")");
+    return;
+  }
+  // Validate before publishing so one bad response cannot empty every worker's table.
+  const check = new WorkloadTable();
+  const err = loadTableBody(check, body!, s.cfg);
+  if (err.length > 0) {
+    if (c !== null) bump(c.fetchFailed, 1);
+    if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload table rejected: " + err);
+    return;
+  }
+  setSharedData(s.cfg.discovery.sharedKey, body!, 0);
+  if (c !== null) bump(c.fetchOk, 1);
+  syncSharedTable(root, s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+class PeerMetadataRoot extends RootContext {
+  s: Shared = new Shared();
+  plans: StaticArray<Plan> = [new Plan(none(), none(), false, false), new Plan(none(), none(), false, false), new Plan(none(), none(), false, false)];
+  fixed: Plan | null = null;
+  pendingFetch: u32 = 0;
+
+  onConfigure(size: u32): bool {
+    if (!configure(this, size, this.s)) return false;
+    const cfg = this.s.cfg;
+    if (this.s.env.counters === null) this.s.env.counters = new HttpCounters();
+    if (cfg.auto) {
+      // Wasm-era behaviour (proxy@release-1.11 plugin.cc): inbound answers and reads downstream,
+      // outbound sends and reads upstream; unspecified (gateways) does both.
+      this.fixed = null;
+      this.plans[0] = new Plan(both(), both(), true, true);
+      this.plans[1] = new Plan(both(), none(), true, false);
+      this.plans[2] = new Plan(none(), both(), false, true);
+    } else {
+      this.fixed = new Plan(cfg.downstreamDiscovery, cfg.upstreamDiscovery, cfg.downstreamPropagation, cfg.upstreamPropagation);
+    }
+    syncSharedTable(this, this.s);
+    if (cfg.discovery.cluster.length > 0) setTickPeriodMillis(<u32>min(cfg.discovery.refreshMs, 1000));
+    return true;
+  }
+
+  onTick(): void {
+    syncSharedTable(this, this.s);
+    this.pendingFetch = maybeFetch(this, this.s, this.pendingFetch);
+  }
+
+  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+    if (token != this.pendingFetch) return;
+    this.pendingFetch = 0;
+    onFetched(this, this.s, bodySize);
+  }
+
+  plan(): Plan {
+    const f = this.fixed;
+    if (f !== null) return f;
+    const d = listenerDirection();
+    return this.plans[d == 1 ? 1 : d == 2 ? 2 : 0];
+  }
+
+  /** skip_external_clusters / disable_mx: Istio sends nothing to such clusters. */
+  skipUpstream(): bool {
+    if (!this.s.cfg.skipExternalClusters) return false;
+    if (getPropertyBool(CLUSTER_DISABLE_MX, false) || getPropertyBool(CLUSTER_EXTERNAL, false)) return true;
+    const name = getPropertyBytes(CLUSTER_NAME);
+    return name !== null && String.UTF8.decode(name) == "PassthroughCluster";
+  }
+
+  createContext(id: u32): Context { return new PeerMetadataStream(id, this); }
+}
+
+class PeerMetadataStream extends Context {
+  got: Received = new Received();
+  plan: Plan | null = null;
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
+    const root = changetype<PeerMetadataRoot>(this.root);
+    const plan = root.plan();
+    this.plan = plan;
+    const env = root.s.env;
+    if (plan.down.length > 0) {
+      discover(env, plan.down, HeaderMap.RequestHeaders, PeerSide.Downstream, this.got);
+      if (plan.stripDown()) stripHeaders(env, HeaderMap.RequestHeaders);
+    }
+    if (plan.upPropagation && !root.skipUpstream()) {
+      replaceHeaderBytes(HeaderMap.RequestHeaders, env.mdName, root.s.ownValue);
+      replaceHeaderBytes(HeaderMap.RequestHeaders, env.idName, root.s.ownId);
+    }
+    return HeadersStatus.Continue;
+  }
+
+  onResponseHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
+    const root = changetype<PeerMetadataRoot>(this.root);
+    let plan = this.plan;
+    if (plan === null) plan = root.plan();
+    const env = root.s.env;
+    if (plan!.up.length > 0) {
+      const unused = new Received();
+      discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream, unused);
+      if (plan!.stripUp()) stripHeaders(env, HeaderMap.ResponseHeaders);
+    }
+    // Istio 1.6+: answer each header only if the request carried it (istio/istio#22546).
+    if (plan!.downPropagation) {
+      if (this.got.md) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.mdName, root.s.ownValue);
+      if (this.got.id) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.idName, root.s.ownId);
+    }
+    return HeadersStatus.Continue;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP
+
+class PeerMetadataTcpRoot extends RootContext {
+  s: Shared = new Shared();
+  counters: TcpCounters | null = null;
+  pendingFetch: u32 = 0;
+
+  onConfigure(size: u32): bool {
+    if (!configure(this, size, this.s)) return false;
+    if (this.counters === null) this.counters = new TcpCounters();
+    syncSharedTable(this, this.s);
+    if (this.s.cfg.discovery.cluster.length > 0) setTickPeriodMillis(<u32>min(this.s.cfg.discovery.refreshMs, 1000));
+    return true;
+  }
+
+  onTick(): void {
+    syncSharedTable(this, this.s);
+    this.pendingFetch = maybeFetch(this, this.s, this.pendingFetch);
+  }
+
+  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+    if (token != this.pendingFetch) return;
+    this.pendingFetch = 0;
+    onFetched(this, this.s, bodySize);
+  }
+
+  createContext(id: u32): Context { return new PeerMetadataTcpStream(id, this); }
+}
+
+class PeerMetadataTcpStream extends Context {
+  /** Inbound (server side): the peer's frame arrives on downstream data, ours goes on upstream data. */
+  inbound: bool = false;
+  readDone: bool = false;
+  found: bool = false;
+  /** Our frame was written, or can no longer be (application bytes already flowed our way). */
+  writeDone: bool = false;
+
+  tcpRoot(): PeerMetadataTcpRoot { return changetype<PeerMetadataTcpRoot>(this.root); }
+
+  onNewConnection(): NetworkStatus {
+    const d = this.tcpRoot().s.cfg.tcpDirection;
+    this.inbound = d == TcpDirection.Auto ? listenerDirection() == 1 : d == TcpDirection.Inbound;
+    return NetworkStatus.Continue;
+  }
+
+  side(): PeerSide { return this.inbound ? PeerSide.Downstream : PeerSide.Upstream; }
+
+  /** Reads the peer's frame from `buffer`; returns StopIteration while it is incomplete. */
+  read(buffer: BufferType, size: u32, endOfStream: bool): NetworkStatus {
+    const root = this.tcpRoot();
+    const data = getBufferBytes(buffer, 0, size);
+    if (data === null) return NetworkStatus.Continue;
+    const r = parseFrame(data!, root.s.cfg.maxFrameBytes, root.s.cfg.additionalLabels);
+    if (r.status == FrameStatus.NeedMore) {
+      if (!endOfStream) return NetworkStatus.StopIteration;
+      // The peer closed mid-frame: give up and let the bytes through, as Istio does.
+      this.giveUp(0);
+      return NetworkStatus.Continue;
+    }
+    this.readDone = true;
+    if (r.status == FrameStatus.Done) {
+      setBufferBytes(buffer, 0, <u32>r.consumed, new ArrayBuffer(0));
+      writePeerBytes(this.side(), encodePeerState(r.peer!), String.UTF8.encode(r.peer!.id));
+      this.found = true;
+      const c = root.counters;
+      if (c !== null) bump(c.metadataAdded, 1);
+      return NetworkStatus.Continue;
+    }
+    const c = root.counters;
+    if (c !== null) c.reject(r.reason);
+    this.giveUp(1);
+    return NetworkStatus.Continue;
+  }
+
+  /** No frame: try workload discovery, else record "no peer". */
+  giveUp(why: i32): void {
+    this.readDone = true;
+    const root = this.tcpRoot();
+    if (discoverFromWorkloads(root.s.env, this.side()) == Outcome.Found) {
+      this.found = true;
+      const c = root.counters;
+      if (c !== null) bump(c.discoveryHit, 1);
+      return;
+    }
+    writeNoPeer(this.side());
+  }
+
+  /** Prepends our frame to `buffer` if this is still the first data in our direction. */
+  write(buffer: BufferType): void {
+    if (this.writeDone) return;
+    this.writeDone = true;
+    // Inbound: answer only a peer that sent a valid frame (a client without the exchange would
+    // otherwise receive our bytes; Istio relies on ALPN for this). Outbound: do not start if the
+    // upstream already showed it does not speak the exchange.
+    if (this.inbound ? !this.found : (this.readDone && !this.found)) return;
+    setBufferBytes(buffer, 0, 0, this.tcpRoot().s.frame);
+  }
+
+  onDownstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {
+    if (this.inbound) return this.readDone ? NetworkStatus.Continue : this.read(BufferType.DownstreamData, dataSize, endOfStream);
+    if (!this.writeDone && (dataSize > 0 || endOfStream)) this.write(BufferType.DownstreamData);
+    return NetworkStatus.Continue;
+  }
+
+  onUpstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {
+    if (!this.inbound) return this.readDone ? NetworkStatus.Continue : this.read(BufferType.UpstreamData, dataSize, endOfStream);
+    if (!this.writeDone && (dataSize > 0 || endOfStream)) this.write(BufferType.UpstreamData);
+    return NetworkStatus.Continue;
+  }
+
+  onDone(): void {
+    // Closed before the peer's frame arrived: the stats filter must not wait forever.
+    if (!this.readDone) this.giveUp(2);
+  }
+}
+
+registerRootContext((id: u32): RootContext => new PeerMetadataRoot(id), "peer_metadata");
+registerRootContext((id: u32): RootContext => new PeerMetadataTcpRoot(id), "peer_metadata_tcp");
