@@ -269,6 +269,12 @@ export class WasmVm {
   // ------------------------------------------------------------------ memory
 
   private refresh(): void {
+    // During the start section the instance (and so its exported memory) does not exist yet:
+    // cpp-host has no memory either, so every read/write is an invalid access.
+    if (!this.memory) {
+      this.u8 = EMPTY;
+      return;
+    }
     const b = this.memory.buffer;
     if (b !== this.buf) {
       this.buf = b;
@@ -300,7 +306,7 @@ export class WasmVm {
   writeU32(ptr: number, value: number): boolean {
     this.refresh();
     ptr >>>= 0;
-    if (ptr + 4 > this.u8.length) return false;
+    if (ptr + 4 > this.u8.length || !this.dv) return false;
     this.dv.setUint32(ptr, value >>> 0, true);
     return true;
   }
@@ -308,7 +314,7 @@ export class WasmVm {
   writeU64(ptr: number, value: bigint): boolean {
     this.refresh();
     ptr >>>= 0;
-    if (ptr + 8 > this.u8.length) return false;
+    if (ptr + 8 > this.u8.length || !this.dv) return false;
     this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
     return true;
   }
