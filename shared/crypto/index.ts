@@ -28,7 +28,8 @@
 //
 // Key policy (why a key can be refused): RSA e must be 3 or 65537 (Envoy/jwt_verify_lib accept
 // only these), modulus 2048..4096 bits by default (RFC 7518 §3.3 minimum; upper bound caps the
-// per-request cost); EC points must be on the named curve; Ed25519 keys must be canonical and not of
+// per-request cost) and without the ROCA fingerprint; EC points must be on the named curve; Ed25519
+// keys must be canonical and not of
 // small order. ECDSA high-s signatures are ACCEPTED (see ec.ts for why).
 //
 // Hashes: sha256/sha384/sha512(data) and hash(HashAlg, data); hmac(HashAlg, key, msg);
@@ -42,7 +43,7 @@ import { Ed25519PublicKey, parseEd25519PublicKey, ed25519Verify } from "./ed2551
 
 export { HashAlg, hashLen, hash, hashRaw, sha256, sha384, sha512 } from "./sha2";
 export { hmac, verifyHmac, constantTimeEqual } from "./hmac";
-export { RsaPublicKey, parseRsaPublicKey, rsaVerifyPkcs1, rsaVerifyPss, RSA_MIN_BITS_DEFAULT, RSA_MAX_BITS } from "./rsa";
+export { RsaPublicKey, parseRsaPublicKey, rsaVerifyPkcs1, rsaVerifyPss, rsaModulusHasRocaFingerprint, RSA_MIN_BITS_DEFAULT, RSA_MAX_BITS } from "./rsa";
 export { CurveId, EcCurve, EcPublicKey, curve } from "./ec";
 export { Ed25519PublicKey, parseEd25519PublicKey, ed25519Verify } from "./ed25519";
 

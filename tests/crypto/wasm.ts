@@ -63,6 +63,14 @@ export class CryptoWasm {
   ed25519(pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): number {
     return this.with([pk, msg, sig], (pp, pm, ps) => this.x.ed25519Verify(pp, pm, ps));
   }
+  /** shared/codec/base64's strict base64url decoder (what the JWT filter uses); null if rejected. */
+  b64uDecode(text: string): Uint8Array | null {
+    const t = new TextEncoder().encode(text);
+    return this.with([t, new Uint8Array(t.length)], (pt, po) => {
+      const n = this.x.b64uDecode(pt, po);
+      return n < 0 ? null : this.read(po, n);
+    });
+  }
 }
 
 export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, "hex"));

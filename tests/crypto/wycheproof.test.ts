@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { CryptoWasm, Hash, Curve, hex } from "./wasm";
+import { verifyCompactJws } from "./jws";
 
 const DIR = path.resolve(process.cwd(), "..", "shared", "testdata", "wycheproof");
 const wasm = new CryptoWasm();
@@ -104,7 +105,55 @@ const runners: Record<string, (file: string, d: any, out: Outcome) => void> = {
       }
     }
   },
+  JsonWebSignature(file, d, out) { runJws(file, d, out); },
+  JsonWebKey(file, d, out) { runJws(file, d, out); },
 };
+
+/**
+ * JWS-level vectors where our policy deliberately disagrees with Wycheproof, keyed by
+ * `<file>#<tcId>`. Each needs a reason; an unlisted disagreement fails the test.
+ */
+const ALG_MISMATCH = "the JWK's alg differs from the token's (PS256 key / PS384 token; 'ES521' is not a JWS alg and the " +
+  "token is ES512). We never use a key whose alg names another algorithm: that binding is what stops alg confusion, " +
+  "and Envoy's jwt_verify_lib skips such keys too";
+const SAME_AS_357 = "this vector is byte-for-byte identical to tcId 357 (ValidMac, expected valid): Wycheproof contradicts itself " +
+  "and no verifier can satisfy both; we follow 357 (the token is canonical base64url and its MAC is right)";
+const STRICT_B64 = "'?' is not a base64url character: RFC 7515 §2 allows none, and Envoy answers 'invalid Base64url'; " +
+  "Wycheproof marks it valid only for decoders that skip unknown characters";
+const JWS_DEVIATIONS: Record<string, string> = {
+  "json_web_signature_test.json#346": ALG_MISMATCH,
+  "json_web_signature_test.json#347": ALG_MISMATCH,
+  "json_web_signature_test.json#350": ALG_MISMATCH,
+  "json_web_signature_test.json#351": ALG_MISMATCH,
+  "json_web_signature_test.json#367": SAME_AS_357,
+  "json_web_signature_test.json#370": SAME_AS_357,
+  "json_web_signature_test.json#372": STRICT_B64,
+  "json_web_signature_test.json#373": STRICT_B64,
+};
+
+function runJws(file: string, d: any, out: Outcome) {
+  if (file === "json_web_signature_test.json") {
+    // Guard for SAME_AS_357: the contradiction is only a deviation while the vectors are identical.
+    const all = d.testGroups.flatMap((g: any) => g.tests);
+    const jws = (id: number) => all.find((t: any) => t.tcId === id)?.jws;
+    assert.equal(jws(367), jws(357)); assert.equal(jws(370), jws(357));
+  }
+  for (const g of d.testGroups) {
+    const keySet = g.public ?? g.private;
+    for (const v of g.tests as Vec[]) {
+      const r = verifyCompactJws(wasm, v.jws, keySet);
+      const why = JWS_DEVIATIONS[`${file}#${v.tcId}`];
+      out.checked++;
+      const id = `${file} #${v.tcId} (${g.comment}/${v.comment})`;
+      if (r.valid === (v.result === "valid")) {
+        if (why) out.mismatches.push(`${id}: listed as a deviation but now agrees; remove it from JWS_DEVIATIONS`);
+        continue;
+      }
+      if (why) out.deviations.push(`${id}: expected ${v.result}, we say ${r.valid ? "valid" : "invalid"} (${r.reason}): ${why}`);
+      else out.mismatches.push(`${id}: expected ${v.result}, got ${r.valid ? "valid" : "invalid"} (${r.reason})`);
+    }
+  }
+}
 
 const files = readdirSync(DIR).filter((f) => f.endsWith(".json")).sort();
 test("the Wycheproof folder is present and not empty", () => {
