@@ -1,0 +1,188 @@
+import { parseConfig, Method, TcpDirection, ENVOY_METADATA_HEADER, ENVOY_ID_HEADER, ISTIO_METADATA_HEADER } from "./config";
+import { PeerCache, CachedPeer } from "./cache";
+import { decodeHeaderValue, encodeHeaderValue, Reject } from "./header_value";
+import { buildFrame, parseFrame, FrameStatus, MX_MAGIC } from "./tcp_frame";
+import { WorkloadTable, canonicalIp, ipOfAddress } from "./workloads";
+import { PeerMetadata, WorkloadType, PeerSource } from "../../shared/peer/peer";
+import { decodePeerState } from "../../shared/peer/filter_state";
+import { ExchangeKeySet } from "../../shared/peer/exchange";
+import { parseJson, JsonValue } from "../../shared/codec/json";
+import { encodeStruct } from "../../shared/codec/protobuf";
+import { base64Encode } from "../../shared/codec/base64";
+export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
+
+function cfgError(text: string): string {
+  const r = parseConfig(text);
+  return r.config === null ? r.field + ": " + r.why : "<ok>";
+}
+
+function bytes(s: string): ArrayBuffer { return String.UTF8.encode(s); }
+
+function exchangeValue(json: string): ArrayBuffer {
+  return bytes(encodeHeaderValue(parseJson(json).value!));
+}
+
+describe("config", () => {
+  it("defaults: istio header names, both sets accepted, minimal keys, 500-entry cache, auto direction", () => {
+    const c = parseConfig("").config!;
+    expect(c.metadataHeader).toBe(ISTIO_METADATA_HEADER);
+    expect(c.acceptBothHeaderSets).toBe(true);
+    expect(c.exchangeKeys).toBe(ExchangeKeySet.Minimal);
+    expect(c.maxCacheSize).toBe(500);
+    expect(c.auto).toBe(true);
+  });
+  it("reads Istio's sidecar inbound / outbound shapes", () => {
+    const c = parseConfig("{\"downstream_discovery\":[{\"istio_headers\":{}},{\"workload_discovery\":{}}],\"downstream_propagation\":[{\"istio_headers\":{}}],\"headers\":\"envoy\",\"additional_labels\":[\"role\"]}").config!;
+    expect(c.auto).toBe(false);
+    expect(c.downstreamDiscovery.length).toBe(2);
+    expect(c.downstreamDiscovery[1]).toBe(Method.WorkloadDiscovery);
+    expect(c.downstreamPropagation).toBe(true);
+    expect(c.upstreamPropagation).toBe(false);
+    expect(c.metadataHeader).toBe(ENVOY_METADATA_HEADER);
+    expect(c.idHeader).toBe(ENVOY_ID_HEADER);
+    expect(c.additionalLabels[0]).toBe("role");
+    const o = parseConfig("{\"upstream_discovery\":[{\"istio_headers\":{}}],\"upstream_propagation\":[{\"istio_headers\":{\"skip_external_clusters\":true}}],\"tcp\":{\"direction\":\"outbound\",\"max_frame_bytes\":4096}}").config!;
+    expect(o.skipExternalClusters).toBe(true);
+    expect(o.tcpDirection).toBe(TcpDirection.Outbound);
+    expect(o.maxFrameBytes).toBe(4096);
+  });
+  it("names the bad field", () => {
+    expect(cfgError("{")).toBe("configuration: invalid JSON: line 1 column 2: expected a string key in object");
+    expect(cfgError("{\"max_peer_cache_size\":\"big\"}")).toBe("max_peer_cache_size: expected an integer, got string");
+    expect(cfgError("{\"max_peer_cache_size\":-2}")).toBe("max_peer_cache_size: expected an integer in [0, 1000000], got -2");
+    expect(cfgError("{\"headers\":\"x\"}")).toBe("headers: expected \"istio\" (x-istio-peer-metadata / x-istio-peer-id) or \"envoy\" (x-envoy-peer-metadata / x-envoy-peer-metadata-id), got \"x\"");
+    expect(cfgError("{\"upstream_discovery\":[{\"istio_headers\":{}},{\"dns\":{}}]}")).toBe("upstream_discovery[1].dns: unknown discovery method (expected istio_headers, workload_discovery or baggage)");
+    expect(cfgError("{\"upstream_discovery\":[{\"istio_headers\":{},\"workload_discovery\":{}}]}")).toBe("upstream_discovery[0]: expected exactly one of istio_headers, workload_discovery, baggage");
+    expect(cfgError("{\"exchange_keys\":\"all\"}")).toBe("exchange_keys: expected \"minimal\" (Istio 1.24+) or \"full\" (Istio 1.8-1.23), got \"all\"");
+    expect(cfgError("{\"metadata_header\":\"X-Upper\"}")).toBe("metadata_header: expected a lower-case header name");
+    expect(cfgError("{\"workload_discovery\":{\"path\":\"/w\"}}")).toBe("workload_discovery.cluster: required (the Envoy cluster serving the workload table)");
+    expect(cfgError("{\"workloads\":[{\"addresses\":[\"10.0.0.300\"]}]}")).toBe("workloads[0].addresses[0]: expected an IPv4 or IPv6 address");
+    expect(cfgError("{\"workloads\":[{\"addresses\":[\"10.0.0.3\"],\"workload_type\":\"STATEFULSET\"}]}")).toBe("workloads[0].workload_type: expected DEPLOYMENT, CRONJOB, POD or JOB");
+    expect(cfgError("{\"tcp\":{\"direction\":\"sideways\"}}")).toBe("tcp.direction: expected \"auto\", \"inbound\" or \"outbound\", got \"sideways\"");
+    expect(cfgError("{\"typo\":1}")).toBe("typo: unknown field (expected one of: downstream_discovery, upstream_discovery, downstream_propagation, upstream_propagation, shared_with_upstream, additional_labels, headers, metadata_header, id_header, accept_both_header_sets, exchange_keys, max_peer_cache_size, max_header_bytes, workloads, workload_discovery, tcp, trust_domain)");
+  });
+});
+
+describe("header value", () => {
+  it("decodes padded and unpadded values into the receiver's view", () => {
+    const v = exchangeValue("{\"NAME\":\"ratings-v1-x\",\"NAMESPACE\":\"default\",\"WORKLOAD_NAME\":\"ratings-v1\",\"OWNER\":\"kubernetes://apis/apps/v1/namespaces/default/deployments/ratings-v1\",\"LABELS\":{\"app\":\"ratings\",\"service.istio.io/canonical-revision\":\"version-1\"}}");
+    const s = String.UTF8.decode(v);
+    expect(s.length % 4).toBe(0); // sent padded, as Envoy's Base64::encode does
+    let unpadded = s;
+    while (unpadded.endsWith("=")) unpadded = unpadded.substring(0, unpadded.length - 1);
+    for (let i = 0; i < 2; i++) {
+      const d = decodeHeaderValue(i == 0 ? v : bytes(unpadded), 8192, []);
+      expect(d.reason).toBe(Reject.None);
+      const p = d.peer!;
+      expect(p.workload).toBe("ratings-v1");
+      expect(p.workloadType).toBe(WorkloadType.Deployment);
+      expect(p.canonicalRevision).toBe("version-1");
+      expect(p.app).toBe("ratings");
+    }
+  });
+  it("rejects bad input with a reason, never aborting", () => {
+    expect(decodeHeaderValue(bytes("not base64!"), 8192, []).reason).toBe(Reject.BadBase64);
+    // Valid base64 of a truncated Struct entry.
+    const full = encodeStruct(parseJson("{\"NAME\":\"x\"}").value!);
+    expect(decodeHeaderValue(bytes(base64Encode(full.slice(0, full.byteLength - 1))), 8192, []).reason).toBe(Reject.BadProtobuf);
+    expect(decodeHeaderValue(exchangeValue("{\"NAME\":7}"), 8192, []).reason).toBe(Reject.WrongType);
+    expect(decodeHeaderValue(exchangeValue("{\"LABELS\":\"app=x\"}"), 8192, []).reason).toBe(Reject.WrongType);
+    expect(decodeHeaderValue(exchangeValue("{\"LABELS\":{\"app\":true}}"), 8192, []).reason).toBe(Reject.WrongType);
+    expect(decodeHeaderValue(new ArrayBuffer(1 << 20), 8192, []).reason).toBe(Reject.TooLarge);
+    // Unknown keys and unknown types under unread keys are fine (a full pre-1.24 payload).
+    expect(decodeHeaderValue(exchangeValue("{\"PLATFORM_METADATA\":{\"a\":1},\"MESH_ID\":\"m\",\"LABELS\":{\"pod-template-hash\":5}}"), 8192, []).reason).toBe(Reject.None);
+  });
+});
+
+describe("peer cache", () => {
+  it("is bounded and evicts the oldest quarter when it overflows", () => {
+    const c = new PeerCache(8);
+    for (let i = 0; i < 8; i++) c.put("id" + i.toString(), new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), bytes("v" + i.toString())));
+    expect(c.size).toBe(8);
+    expect(c.put("id8", new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), bytes("v8")))).toBe(2);
+    expect(c.size).toBe(7);
+    expect(c.get("id0")).toBeNull();
+    expect(c.get("id1")).toBeNull();
+    expect(c.get("id2")).not.toBeNull();
+    expect(c.get("id8")!.sameRaw(bytes("v8"))).toBe(true);
+    expect(c.get("id8")!.sameRaw(bytes("v9"))).toBe(false);
+    for (let i = 0; i < 10000; i++) c.put("x" + (i % 1000).toString(), new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), new ArrayBuffer(0)));
+    expect(c.size).toBeLessThanOrEqual(8);
+  });
+  it("size 0 disables caching", () => {
+    const c = new PeerCache(0);
+    c.put("a", new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), new ArrayBuffer(0)));
+    expect(c.get("a")).toBeNull();
+  });
+});
+
+describe("tcp frame", () => {
+  it("round-trips metadata and id, and drains exactly the frame", () => {
+    const f = buildFrame(parseJson("{\"NAME\":\"db-0\",\"NAMESPACE\":\"data\",\"LABELS\":{}}").value!, "sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
+    expect(bswap<u32>(load<u32>(changetype<usize>(f)))).toBe(MX_MAGIC);
+    // Followed by application bytes.
+    const withApp = new ArrayBuffer(f.byteLength + 3);
+    memory.copy(changetype<usize>(withApp), changetype<usize>(f), f.byteLength);
+    const r = parseFrame(withApp, 65536, []);
+    expect(r.status).toBe(FrameStatus.Done);
+    expect(r.consumed).toBe(f.byteLength);
+    expect(r.peer!.name).toBe("db-0");
+    expect(r.peer!.id).toBe("sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
+    expect(r.peer!.source).toBe(PeerSource.Tcp);
+  });
+  it("waits for a partial frame, rejects bad magic at the first differing byte, and bounds the length", () => {
+    const f = buildFrame(parseJson("{\"NAME\":\"a\"}").value!, "id");
+    for (let i = 1; i < f.byteLength; i++) expect(parseFrame(f.slice(0, i), 65536, []).status).toBe(FrameStatus.NeedMore);
+    expect(parseFrame(bytes("G"), 65536, []).reason).toBe(Reject.BadMagic);
+    expect(parseFrame(bytes("GET / HTTP/1.1\r\n"), 65536, []).reason).toBe(Reject.BadMagic);
+    const huge = new ArrayBuffer(8);
+    store<u32>(changetype<usize>(huge), bswap<u32>(MX_MAGIC));
+    store<u32>(changetype<usize>(huge) + 4, bswap<u32>(0xfffffff0));
+    expect(parseFrame(huge, 65536, []).reason).toBe(Reject.FrameTooLarge);
+    const garbage = new ArrayBuffer(12);
+    store<u32>(changetype<usize>(garbage), bswap<u32>(MX_MAGIC));
+    store<u32>(changetype<usize>(garbage) + 4, bswap<u32>(4));
+    store<u32>(changetype<usize>(garbage) + 8, 0xffffffff);
+    expect(parseFrame(garbage, 65536, []).status).toBe(FrameStatus.Invalid);
+  });
+});
+
+describe("workload table", () => {
+  it("maps every address to the converted peer, Istio-style defaults", () => {
+    const t = new WorkloadTable();
+    const err = t.load(parseJson("[{\"uid\":\"u1\",\"name\":\"ratings-v1-abc\",\"addresses\":[\"10.0.0.7\",\"fd00::7\"],\"workload_name\":\"ratings-v1\",\"canonical_name\":\"ratings\",\"canonical_revision\":\"v1\",\"workload_type\":\"DEPLOYMENT\",\"cluster_id\":\"c1\",\"labels\":{\"role\":\"db\",\"other\":\"x\"}}]").value!, ["role"], "cluster.local");
+    expect(err).toBe("");
+    expect(t.size).toBe(2);
+    const p = decodePeerState(t.lookup("10.0.0.7")!)!;
+    expect(p.namespace).toBe("default");
+    expect(p.serviceAccount).toBe("default");
+    expect(p.identity).toBe("spiffe://cluster.local/ns/default/sa/default");
+    expect(p.app).toBe("ratings");
+    expect(p.version).toBe("v1");
+    expect(p.label("role")).toBe("db");
+    expect(p.label("other")).toBe("");
+    expect(p.source).toBe(PeerSource.Discovery);
+    expect(t.lookup("fd00::7")).not.toBeNull();
+    expect(t.lookup("10.0.0.8")).toBeNull();
+  });
+  it("parses Envoy address attributes", () => {
+    expect(ipOfAddress("10.1.2.3:41234")).toBe("10.1.2.3");
+    expect(ipOfAddress("[FD00::7]:80")).toBe("fd00::7");
+    expect(ipOfAddress("10.1.2.3")).toBe("10.1.2.3");
+    expect(ipOfAddress("garbage")).toBe("");
+    expect(canonicalIp("01.2.3.4")).toBe("");
+    expect(canonicalIp("1.2.3")).toBe("");
+    expect(canonicalIp("1.2.3.4.5")).toBe("");
+  });
+  it("holds many workloads (100k is measured by the bench; 20k here keeps the debug build quick)", () => {
+    const arr = JsonValue.array();
+    for (let i = 0; i < 20000; i++) {
+      const ip = "10." + ((i >> 16) & 255).toString() + "." + ((i >> 8) & 255).toString() + "." + (i & 255).toString();
+      arr.push(JsonValue.object().set("name", JsonValue.fromString("w" + i.toString())).set("addresses", JsonValue.array().push(JsonValue.fromString(ip))));
+    }
+    const t = new WorkloadTable();
+    expect(t.load(arr, [], "cluster.local")).toBe("");
+    expect(t.size).toBe(20000);
+    expect(decodePeerState(t.lookup("10.0.78.31")!)!.name).toBe("w19999");
+  });
+});
