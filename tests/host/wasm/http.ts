@@ -65,6 +65,22 @@ export class WasmHttpFilter implements HttpFilter {
 
   private get vm(): WasmVm { return this.slot.vm; }
 
+  /** A filter callback: deferred actions wait until `done` converted the result. */
+  private invoke(name: string, c: StreamCtx, ...args: unknown[]): number | undefined {
+    const vm = this.vm;
+    vm.hold++;
+    try {
+      return vm.call(name, c, ...args);
+    } finally {
+      vm.hold--;
+    }
+  }
+
+  private done<T>(status: T): T {
+    this.vm.flushDeferred();
+    return status;
+  }
+
   /** Envoy `onCreate`: proxy_on_context_create(stream, root) the first time the filter is reached. */
   private ensureContext(): StreamCtx | undefined {
     if (this.ctx) return this.ctx;
@@ -99,13 +115,13 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<HeadersStatus>("Continue", "StopAllIterationAndWatermark");
     c.reqHeaders = headers;
     const r = this.vm.abi === "0.1.0"
-      ? this.vm.call("proxy_on_request_headers", c, c.id, headers.length)
-      : this.vm.call("proxy_on_request_headers", c, c.id, headers.length, endStream ? 1 : 0);
+      ? this.invoke("proxy_on_request_headers", c, c.id, headers.length)
+      : this.invoke("proxy_on_request_headers", c, c.id, headers.length, endStream ? 1 : 0);
     if (this.vm.failed) return this.failed<HeadersStatus>("Continue", "StopAllIterationAndWatermark");
     const s = headersStatus(r ?? 0, c.stopNext, this.config.allowOnHeadersStopIteration);
     c.stopNext = false;
     if (s === "Continue") c.reqHeaders = undefined;
-    return s;
+    return this.done(s);
   }
 
   decodeData(data: Buffer, endStream: boolean): DataStatus {
@@ -116,7 +132,7 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const holder: DataHolder = { buf: this.reqBuffered ? Buffer.concat([this.reqBuffered, data]) : data };
     c.reqBody = holder;
-    const r = this.vm.call("proxy_on_request_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
+    const r = this.invoke("proxy_on_request_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const s = dataStatus(r ?? 0, c.stopNext);
     c.stopNext = false;
@@ -124,7 +140,7 @@ export class WasmHttpFilter implements HttpFilter {
     // While buffering, Envoy keeps the body reachable (decodingBuffer) and the next call sees it all.
     this.reqBuffered = s === "StopIterationAndBuffer" ? holder.buf : undefined;
     if (s === "Continue") c.reqBody = undefined;
-    return s;
+    return this.done(s);
   }
 
   decodeTrailers(trailers: HeaderList): TrailersStatus {
@@ -134,12 +150,12 @@ export class WasmHttpFilter implements HttpFilter {
     if (c.localReplySent) return "StopIteration";
     if (this.vm.failed) return this.failed<TrailersStatus>("Continue", "StopIteration");
     c.reqTrailers = trailers;
-    const r = this.vm.call("proxy_on_request_trailers", c, c.id, trailers.length);
+    const r = this.invoke("proxy_on_request_trailers", c, c.id, trailers.length);
     if (this.vm.failed) return this.failed<TrailersStatus>("Continue", "StopIteration");
     const s = trailersStatus(r ?? 0, c.stopNext);
     c.stopNext = false;
     if (s === "Continue") c.reqTrailers = undefined;
-    return s;
+    return this.done(s);
   }
 
   encodeHeaders(headers: HeaderList, endStream: boolean): HeadersStatus {
@@ -150,13 +166,13 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<HeadersStatus>("Continue", "StopAllIterationAndWatermark");
     c.respHeaders = headers;
     const r = this.vm.abi === "0.1.0"
-      ? this.vm.call("proxy_on_response_headers", c, c.id, headers.length)
-      : this.vm.call("proxy_on_response_headers", c, c.id, headers.length, endStream ? 1 : 0);
+      ? this.invoke("proxy_on_response_headers", c, c.id, headers.length)
+      : this.invoke("proxy_on_response_headers", c, c.id, headers.length, endStream ? 1 : 0);
     if (this.vm.failed) return this.failed<HeadersStatus>("Continue", "StopAllIterationAndWatermark");
     const s = headersStatus(r ?? 0, c.stopNext, this.config.allowOnHeadersStopIteration);
     c.stopNext = false;
     if (s === "Continue") c.respHeaders = undefined;
-    return s;
+    return this.done(s);
   }
 
   encodeData(data: Buffer, endStream: boolean): DataStatus {
@@ -166,14 +182,14 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const holder: DataHolder = { buf: this.respBuffered ? Buffer.concat([this.respBuffered, data]) : data };
     c.respBody = holder;
-    const r = this.vm.call("proxy_on_response_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
+    const r = this.invoke("proxy_on_response_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const s = dataStatus(r ?? 0, c.stopNext);
     c.stopNext = false;
     if (holder.modified) this.cb.setResponseBody(holder.buf);
     this.respBuffered = s === "StopIterationAndBuffer" ? holder.buf : undefined;
     if (s === "Continue") c.respBody = undefined;
-    return s;
+    return this.done(s);
   }
 
   encodeTrailers(trailers: HeaderList): TrailersStatus {
@@ -182,12 +198,12 @@ export class WasmHttpFilter implements HttpFilter {
     if (!c) return "Continue";
     if (this.vm.failed) return this.failed<TrailersStatus>("Continue", "StopIteration");
     c.respTrailers = trailers;
-    const r = this.vm.call("proxy_on_response_trailers", c, c.id, trailers.length);
+    const r = this.invoke("proxy_on_response_trailers", c, c.id, trailers.length);
     if (this.vm.failed) return this.failed<TrailersStatus>("Continue", "StopIteration");
     const s = trailersStatus(r ?? 0, c.stopNext);
     c.stopNext = false;
     if (s === "Continue") c.respTrailers = undefined;
-    return s;
+    return this.done(s);
   }
 
   log(): void {

@@ -240,8 +240,17 @@ export class WasmVm {
       this.effective = savedEffective;
       this.depth--;
     }
-    if (this.depth === 0) this.runDeferred();
+    if (this.depth === 0 && this.hold === 0) this.runDeferred();
     return result;
+  }
+
+  /**
+   * Filter callbacks hold the deferred actions until they have converted the callback's result
+   * (a local reply re-enters the encoder path, which must not see this call's stop flag).
+   */
+  hold = 0;
+  flushDeferred(): void {
+    if (this.depth === 0 && this.hold === 0) this.runDeferred();
   }
 
   has(name: string): boolean { return typeof this.x[name] === "function"; }
