@@ -21,7 +21,8 @@ export class Cluster {
   private agent: http.Agent;
   private sessions = new Map<string, http2.ClientHttp2Session>();
   constructor(readonly model: ClusterModel, private portMap: (p: number) => number) {
-    const opts = { keepAlive: true, maxSockets: 64 };
+    // No TLS session resumption: a resumed session carries no peer certificate for the SAN check.
+    const opts = { keepAlive: true, maxSockets: 64, maxCachedSessions: 0 };
     this.agent = model.tls ? new https.Agent(opts) : new http.Agent(opts);
   }
 
@@ -45,17 +46,37 @@ export class Cluster {
     };
   }
 
-  /** Fills upstream TLS/local-address facts once the socket is connected; verifies SAN matchers. */
+  /**
+   * TLS facts per upstream socket, read once right after the handshake: node does not reliably
+   * hand out the peer certificate again on a kept-alive socket.
+   */
+  private facts = new WeakMap<net.Socket, { tlsVersion: string; uriSans: string[]; sanOk: boolean }>();
+
+  private tlsFacts(sock: tls.TLSSocket) {
+    let f = this.facts.get(sock);
+    if (!f) {
+      const peer = sock.getPeerX509Certificate?.();
+      f = {
+        tlsVersion: sock.getProtocol() ?? "", uriSans: sanList(peer, "URI"),
+        sanOk: !this.model.tls || sanMatches(this.model.tls.matchSubjectAltNames, peer),
+      };
+      this.facts.set(sock, f);
+    }
+    return f;
+  }
+
+  /** Fills upstream TLS/local-address facts once the socket is connected. */
   describeSocket(sock: net.Socket, info: UpstreamInfo): void {
     info.localAddress = `${sock.localAddress}:${sock.localPort}`;
     if (sock instanceof tls.TLSSocket) {
-      info.tlsVersion = sock.getProtocol() ?? "";
-      info.uriSanPeerCertificate = sanList(sock.getPeerX509Certificate?.(), "URI");
+      const f = this.tlsFacts(sock);
+      info.tlsVersion = f.tlsVersion;
+      info.uriSanPeerCertificate = f.uriSans;
     }
   }
 
   private checkSans(sock: tls.TLSSocket): Error | undefined {
-    if (!this.model.tls || sanMatches(this.model.tls.matchSubjectAltNames, sock.getPeerX509Certificate?.())) return undefined;
+    if (this.tlsFacts(sock).sanOk) return undefined;
     return new ClusterError("UF", "upstream_reset_before_response_started{connection_failure,TLS_error:_SAN_mismatch}",
       `cluster ${this.name}: upstream certificate SANs do not match match_typed_subject_alt_names`);
   }
