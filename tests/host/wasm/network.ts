@@ -10,9 +10,7 @@ export class WasmNetworkFilter implements NetworkFilter {
   private bypass = false;
   private closed = false;
 
-  constructor(private slot: WorkerSlot, private config: PluginConfig, private cb: NetworkFilterCallbacks) {
-    if (slot.vm.failed) this.onFailure();
-  }
+  constructor(private slot: WorkerSlot, private config: PluginConfig, private cb: NetworkFilterCallbacks) {}
 
   private onFailure(): NetworkStatus {
     if (this.config.failurePolicy === "FAIL_OPEN") {
