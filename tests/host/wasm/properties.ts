@@ -334,8 +334,22 @@ export function serializeValue(v: Value): Uint8Array | Status.SerializationFailu
 
 const utf8 = new TextDecoder();
 
+// Filters ask for the same few paths on every request: remember their split form.
+const pathCache = new Map<string, string[]>();
+
 /** Splits the guest's path bytes on NUL (an empty trailing segment is ignored). */
 export function splitPath(path: Uint8Array): string[] {
+  const key = Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString("latin1");
+  let segs = pathCache.get(key);
+  if (segs === undefined) {
+    segs = splitPathUncached(path);
+    if (pathCache.size >= 4096) pathCache.clear();
+    pathCache.set(key, segs);
+  }
+  return segs;
+}
+
+function splitPathUncached(path: Uint8Array): string[] {
   const segs: string[] = [];
   let start = 0;
   for (let i = 0; i <= path.length; i++) {

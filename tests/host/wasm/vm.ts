@@ -79,7 +79,7 @@ export class StreamCtx extends BaseCtx {
     if (!this.src) {
       const r = this.root.propertySource();
       this.src = {
-        ...r, stream: this.cb.streamInfo,
+        node: r.node, pluginName: r.pluginName, rootId: r.rootId, vmId: r.vmId, stream: this.cb.streamInfo,
         requestHeaders: () => this.reqHeaders ?? (this.inLog ? this.cb.requestHeaders() : undefined),
         responseHeaders: () => this.respHeaders ?? (this.inLog ? this.cb.responseHeaders() : undefined),
         responseTrailers: () => this.respTrailers ?? (this.inLog ? this.cb.responseTrailers() : undefined),
@@ -100,7 +100,13 @@ export class NetCtx extends BaseCtx {
   private src?: PropertySource;
   constructor(vm: WasmVm, id: number, root: RootCtx, readonly cb: NetworkFilterCallbacks) { super(vm, id, root); }
   propertySource(): PropertySource {
-    if (!this.src) this.src = { ...this.root.propertySource(), stream: this.cb.streamInfo };
+    if (!this.src) {
+      const r = this.root.propertySource();
+      this.src = {
+        node: r.node, pluginName: r.pluginName, rootId: r.rootId, vmId: r.vmId, stream: this.cb.streamInfo,
+        requestHeaders: r.requestHeaders, responseHeaders: r.responseHeaders, responseTrailers: r.responseTrailers,
+      };
+    }
     return this.src;
   }
 }
