@@ -112,6 +112,7 @@ export class Mont {
   r2: StaticArray<u32>;  // R^2 mod m
   one: StaticArray<u32>; // R mod m, i.e. 1 in Montgomery form
   private t: StaticArray<u32>; // n+2 limbs of scratch
+  private w: StaticArray<u32>; // 2n+1 limbs of scratch (squaring)
   private u: StaticArray<u32>;
 
   /** m must be odd and > 1: use newMont() for untrusted moduli. */
@@ -124,6 +125,7 @@ export class Mont {
     for (let i = 0; i < 5; i++) inv *= 2 - m0 * inv; // Newton: doubles the correct low bits each step
     this.m0inv = -inv;
     this.t = new StaticArray<u32>(n + 2);
+    this.w = new StaticArray<u32>(2 * n + 1);
     this.u = new StaticArray<u32>(n);
     this.one = new StaticArray<u32>(n);
     this.r2 = new StaticArray<u32>(n);
@@ -187,6 +189,70 @@ export class Mont {
     else memory.copy(out, t, <usize>n << 2);
   }
 
+  /**
+   * out = a²·R^-1 mod m: the full square first (each cross product once, then doubled), then a
+   * separate Montgomery reduction: about 1.5 n² limb products instead of 2 n².
+   */
+  sqr(out: StaticArray<u32>, a: StaticArray<u32>): void {
+    const n = this.n;
+    const T = changetype<usize>(this.w);
+    const ap = changetype<usize>(a);
+    const m = changetype<usize>(this.m);
+    memory.fill(T, 0, (<usize>(2 * n + 1)) << 2);
+    for (let i = 0; i < n - 1; i++) {
+      const ai = <u64>load<u32>(ap + (<usize>i << 2));
+      let rc: u64 = 0;
+      for (let j = i + 1; j < n; j++) {
+        const rp = T + (<usize>(i + j) << 2);
+        rc += <u64>load<u32>(rp) + ai * <u64>load<u32>(ap + (<usize>j << 2));
+        store<u32>(rp, <u32>rc);
+        rc >>= 32;
+      }
+      store<u32>(T + (<usize>(i + n) << 2), <u32>rc);
+    }
+    // Double the cross products and add the squares on the diagonal.
+    let c: u64 = 0;
+    let prevTop: u32 = 0;
+    for (let i = 0; i < n; i++) {
+      const di = <u64>load<u32>(ap + (<usize>i << 2));
+      const sq = di * di;
+      const p0 = T + (<usize>(2 * i) << 2), p1 = p0 + 4;
+      const lo = load<u32>(p0), hi = load<u32>(p1);
+      const dlo = (lo << 1) | prevTop;
+      const dhi = (hi << 1) | (lo >> 31);
+      prevTop = hi >> 31;
+      c += <u64>dlo + (sq & 0xffffffff);
+      store<u32>(p0, <u32>c);
+      c >>= 32;
+      c += <u64>dhi + (sq >> 32);
+      store<u32>(p1, <u32>c);
+      c >>= 32;
+    }
+    // Montgomery reduction of the 2n-limb square.
+    const m0inv = this.m0inv;
+    let carry2: u64 = 0;
+    for (let i = 0; i < n; i++) {
+      const base = T + (<usize>i << 2);
+      // Keep the product 32-bit: inside a <u64>(...) cast, load<u32> would be widened first.
+      const t0 = load<u32>(base);
+      const q = <u64>(t0 * m0inv);
+      let cc: u64 = 0;
+      for (let j = 0; j < n; j++) {
+        const qp = base + (<usize>j << 2);
+        cc += <u64>load<u32>(qp) + q * <u64>load<u32>(m + (<usize>j << 2));
+        store<u32>(qp, <u32>cc);
+        cc >>= 32;
+      }
+      const topp = base + (<usize>n << 2);
+      const sum = <u64>load<u32>(topp) + cc + carry2;
+      store<u32>(topp, <u32>sum);
+      carry2 = sum >> 32;
+    }
+    const r = T + (<usize>n << 2);
+    if (carry2 != 0 || cmpRaw(r, m, n) >= 0) subRaw(changetype<usize>(out), r, m, n);
+    else memory.copy(changetype<usize>(out), r, <usize>n << 2);
+  }
+
   /** Normal -> Montgomery form (a < R; the result is reduced mod m). */
   toMont(out: StaticArray<u32>, a: StaticArray<u32>): void { this.mul(out, a, this.r2); }
 
@@ -218,7 +284,7 @@ export class Mont {
     const acc = new StaticArray<u32>(this.n);
     copyLimbs(acc, this.one);
     for (let i = bitLength(e) - 1; i >= 0; i--) {
-      this.mul(acc, acc, acc);
+      this.sqr(acc, acc);
       if (bit(e, i)) this.mul(acc, acc, b);
     }
     copyLimbs(out, acc);

@@ -10,38 +10,6 @@ export function hashLen(h: HashAlg): i32 { return h == HashAlg.SHA256 ? 32 : (h 
 /** Compression block length in bytes (HMAC key padding). */
 export function hashBlockLen(h: HashAlg): i32 { return h == HashAlg.SHA256 ? 64 : 128; }
 
-const K256: StaticArray<u32> = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
-
-const K512: StaticArray<u64> = [
-  0x428a2f98d728ae22, 0x7137449123ef65cd, 0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc, 0x3956c25bf348b538,
-  0x59f111f1b605d019, 0x923f82a4af194f9b, 0xab1c5ed5da6d8118, 0xd807aa98a3030242, 0x12835b0145706fbe,
-  0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2, 0x72be5d74f27b896f, 0x80deb1fe3b1696b1, 0x9bdc06a725c71235,
-  0xc19bf174cf692694, 0xe49b69c19ef14ad2, 0xefbe4786384f25e3, 0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65,
-  0x2de92c6f592b0275, 0x4a7484aa6ea6e483, 0x5cb0a9dcbd41fbd4, 0x76f988da831153b5, 0x983e5152ee66dfab,
-  0xa831c66d2db43210, 0xb00327c898fb213f, 0xbf597fc7beef0ee4, 0xc6e00bf33da88fc2, 0xd5a79147930aa725,
-  0x06ca6351e003826f, 0x142929670a0e6e70, 0x27b70a8546d22ffc, 0x2e1b21385c26c926, 0x4d2c6dfc5ac42aed,
-  0x53380d139d95b3df, 0x650a73548baf63de, 0x766a0abb3c77b2a8, 0x81c2c92e47edaee6, 0x92722c851482353b,
-  0xa2bfe8a14cf10364, 0xa81a664bbc423001, 0xc24b8b70d0f89791, 0xc76c51a30654be30, 0xd192e819d6ef5218,
-  0xd69906245565a910, 0xf40e35855771202a, 0x106aa07032bbd1b8, 0x19a4c116b8d2d0c8, 0x1e376c085141ab53,
-  0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8, 0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb, 0x5b9cca4f7763e373,
-  0x682e6ff3d6b2b8a3, 0x748f82ee5defb2fc, 0x78a5636f43172f60, 0x84c87814a1f0ab72, 0x8cc702081a6439ec,
-  0x90befffa23631e28, 0xa4506cebde82bde9, 0xbef9a3f7b2c67915, 0xc67178f2e372532b, 0xca273eceea26619c,
-  0xd186b8c721c0c207, 0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178, 0x06f067aa72176fba, 0x0a637dc5a2c898a6,
-  0x113f9804bef90dae, 0x1b710b35131c471b, 0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc,
-  0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
-];
-
-const W32 = new StaticArray<u32>(64);
-const W64 = new StaticArray<u64>(80);
 const H32 = new StaticArray<u32>(8);
 const H64 = new StaticArray<u64>(8);
 const TAIL = new StaticArray<u8>(256);
@@ -53,62 +21,478 @@ const TAIL = new StaticArray<u8>(256);
   return (<u64>bswap32(<u32>x) << 32) | <u64>bswap32(<u32>(x >> 32));
 }
 
+// Generated (fully unrolled, working variables and the 16-word schedule window in locals, round
+// constants inlined): the loop form spent most of its time on linear-memory traffic.
 function block256(p: usize): void {
-  const w = changetype<usize>(W32);
-  for (let i: usize = 0; i < 16; i++) store<u32>(w + (i << 2), bswap32(load<u32>(p + (i << 2))));
-  for (let i: usize = 16; i < 64; i++) {
-    const x = load<u32>(w + ((i - 15) << 2));
-    const y = load<u32>(w + ((i - 2) << 2));
-    const s0 = rotr<u32>(x, 7) ^ rotr<u32>(x, 18) ^ (x >> 3);
-    const s1 = rotr<u32>(y, 17) ^ rotr<u32>(y, 19) ^ (y >> 10);
-    store<u32>(w + (i << 2), load<u32>(w + ((i - 16) << 2)) + s0 + load<u32>(w + ((i - 7) << 2)) + s1);
-  }
   const h = changetype<usize>(H32);
-  const k = changetype<usize>(K256);
-  let a = load<u32>(h), b = load<u32>(h, 4), c = load<u32>(h, 8), d = load<u32>(h, 12);
-  let e = load<u32>(h, 16), f = load<u32>(h, 20), g = load<u32>(h, 24), hh = load<u32>(h, 28);
-  for (let i: usize = 0; i < 64; i++) {
-    const S1 = rotr<u32>(e, 6) ^ rotr<u32>(e, 11) ^ rotr<u32>(e, 25);
-    const ch = (e & f) ^ (~e & g);
-    const t1 = hh + S1 + ch + load<u32>(k + (i << 2)) + load<u32>(w + (i << 2));
-    const S0 = rotr<u32>(a, 2) ^ rotr<u32>(a, 13) ^ rotr<u32>(a, 22);
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = S0 + maj;
-    hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  store<u32>(h, load<u32>(h) + a); store<u32>(h, load<u32>(h, 4) + b, 4);
-  store<u32>(h, load<u32>(h, 8) + c, 8); store<u32>(h, load<u32>(h, 12) + d, 12);
-  store<u32>(h, load<u32>(h, 16) + e, 16); store<u32>(h, load<u32>(h, 20) + f, 20);
-  store<u32>(h, load<u32>(h, 24) + g, 24); store<u32>(h, load<u32>(h, 28) + hh, 28);
+  let v0 = load<u32>(h, 0);
+  let v1 = load<u32>(h, 4);
+  let v2 = load<u32>(h, 8);
+  let v3 = load<u32>(h, 12);
+  let v4 = load<u32>(h, 16);
+  let v5 = load<u32>(h, 20);
+  let v6 = load<u32>(h, 24);
+  let v7 = load<u32>(h, 28);
+  let w0 = bswap32(load<u32>(p, 0));
+  let w1 = bswap32(load<u32>(p, 4));
+  let w2 = bswap32(load<u32>(p, 8));
+  let w3 = bswap32(load<u32>(p, 12));
+  let w4 = bswap32(load<u32>(p, 16));
+  let w5 = bswap32(load<u32>(p, 20));
+  let w6 = bswap32(load<u32>(p, 24));
+  let w7 = bswap32(load<u32>(p, 28));
+  let w8 = bswap32(load<u32>(p, 32));
+  let w9 = bswap32(load<u32>(p, 36));
+  let w10 = bswap32(load<u32>(p, 40));
+  let w11 = bswap32(load<u32>(p, 44));
+  let w12 = bswap32(load<u32>(p, 48));
+  let w13 = bswap32(load<u32>(p, 52));
+  let w14 = bswap32(load<u32>(p, 56));
+  let w15 = bswap32(load<u32>(p, 60));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0x428a2f98 + w0;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0x71374491 + w1;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0xb5c0fbcf + w2;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0xe9b5dba5 + w3;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x3956c25b + w4;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0x59f111f1 + w5;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x923f82a4 + w6;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0xab1c5ed5 + w7;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0xd807aa98 + w8;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0x12835b01 + w9;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0x243185be + w10;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0x550c7dc3 + w11;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x72be5d74 + w12;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0x80deb1fe + w13;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x9bdc06a7 + w14;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0xc19bf174 + w15;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0xe49b69c1 + w0;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0xefbe4786 + w1;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0x0fc19dc6 + w2;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0x240ca1cc + w3;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x2de92c6f + w4;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0x4a7484aa + w5;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x5cb0a9dc + w6;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0x76f988da + w7;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0x983e5152 + w8;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0xa831c66d + w9;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0xb00327c8 + w10;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0xbf597fc7 + w11;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0xc6e00bf3 + w12;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0xd5a79147 + w13;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x06ca6351 + w14;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0x14292967 + w15;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0x27b70a85 + w0;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0x2e1b2138 + w1;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0x4d2c6dfc + w2;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0x53380d13 + w3;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x650a7354 + w4;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0x766a0abb + w5;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x81c2c92e + w6;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0x92722c85 + w7;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0xa2bfe8a1 + w8;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0xa81a664b + w9;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0xc24b8b70 + w10;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0xc76c51a3 + w11;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0xd192e819 + w12;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0xd6990624 + w13;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0xf40e3585 + w14;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0x106aa070 + w15;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u32>(w14, 17) ^ rotr<u32>(w14, 19) ^ (w14 >> 10)) + w9 + (rotr<u32>(w1, 7) ^ rotr<u32>(w1, 18) ^ (w1 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0x19a4c116 + w0;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u32>(w15, 17) ^ rotr<u32>(w15, 19) ^ (w15 >> 10)) + w10 + (rotr<u32>(w2, 7) ^ rotr<u32>(w2, 18) ^ (w2 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0x1e376c08 + w1;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u32>(w0, 17) ^ rotr<u32>(w0, 19) ^ (w0 >> 10)) + w11 + (rotr<u32>(w3, 7) ^ rotr<u32>(w3, 18) ^ (w3 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0x2748774c + w2;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u32>(w1, 17) ^ rotr<u32>(w1, 19) ^ (w1 >> 10)) + w12 + (rotr<u32>(w4, 7) ^ rotr<u32>(w4, 18) ^ (w4 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0x34b0bcb5 + w3;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >> 10)) + w13 + (rotr<u32>(w5, 7) ^ rotr<u32>(w5, 18) ^ (w5 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x391c0cb3 + w4;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u32>(w3, 17) ^ rotr<u32>(w3, 19) ^ (w3 >> 10)) + w14 + (rotr<u32>(w6, 7) ^ rotr<u32>(w6, 18) ^ (w6 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0x4ed8aa4a + w5;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u32>(w4, 17) ^ rotr<u32>(w4, 19) ^ (w4 >> 10)) + w15 + (rotr<u32>(w7, 7) ^ rotr<u32>(w7, 18) ^ (w7 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0x5b9cca4f + w6;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u32>(w5, 17) ^ rotr<u32>(w5, 19) ^ (w5 >> 10)) + w0 + (rotr<u32>(w8, 7) ^ rotr<u32>(w8, 18) ^ (w8 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0x682e6ff3 + w7;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u32>(w6, 17) ^ rotr<u32>(w6, 19) ^ (w6 >> 10)) + w1 + (rotr<u32>(w9, 7) ^ rotr<u32>(w9, 18) ^ (w9 >> 3));
+  { const t1 = v7 + (rotr<u32>(v4, 6) ^ rotr<u32>(v4, 11) ^ rotr<u32>(v4, 25)) + ((v4 & v5) ^ (~v4 & v6)) + <u32>0x748f82ee + w8;
+    v3 += t1; v7 = t1 + (rotr<u32>(v0, 2) ^ rotr<u32>(v0, 13) ^ rotr<u32>(v0, 22)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u32>(w7, 17) ^ rotr<u32>(w7, 19) ^ (w7 >> 10)) + w2 + (rotr<u32>(w10, 7) ^ rotr<u32>(w10, 18) ^ (w10 >> 3));
+  { const t1 = v6 + (rotr<u32>(v3, 6) ^ rotr<u32>(v3, 11) ^ rotr<u32>(v3, 25)) + ((v3 & v4) ^ (~v3 & v5)) + <u32>0x78a5636f + w9;
+    v2 += t1; v6 = t1 + (rotr<u32>(v7, 2) ^ rotr<u32>(v7, 13) ^ rotr<u32>(v7, 22)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u32>(w8, 17) ^ rotr<u32>(w8, 19) ^ (w8 >> 10)) + w3 + (rotr<u32>(w11, 7) ^ rotr<u32>(w11, 18) ^ (w11 >> 3));
+  { const t1 = v5 + (rotr<u32>(v2, 6) ^ rotr<u32>(v2, 11) ^ rotr<u32>(v2, 25)) + ((v2 & v3) ^ (~v2 & v4)) + <u32>0x84c87814 + w10;
+    v1 += t1; v5 = t1 + (rotr<u32>(v6, 2) ^ rotr<u32>(v6, 13) ^ rotr<u32>(v6, 22)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u32>(w9, 17) ^ rotr<u32>(w9, 19) ^ (w9 >> 10)) + w4 + (rotr<u32>(w12, 7) ^ rotr<u32>(w12, 18) ^ (w12 >> 3));
+  { const t1 = v4 + (rotr<u32>(v1, 6) ^ rotr<u32>(v1, 11) ^ rotr<u32>(v1, 25)) + ((v1 & v2) ^ (~v1 & v3)) + <u32>0x8cc70208 + w11;
+    v0 += t1; v4 = t1 + (rotr<u32>(v5, 2) ^ rotr<u32>(v5, 13) ^ rotr<u32>(v5, 22)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u32>(w10, 17) ^ rotr<u32>(w10, 19) ^ (w10 >> 10)) + w5 + (rotr<u32>(w13, 7) ^ rotr<u32>(w13, 18) ^ (w13 >> 3));
+  { const t1 = v3 + (rotr<u32>(v0, 6) ^ rotr<u32>(v0, 11) ^ rotr<u32>(v0, 25)) + ((v0 & v1) ^ (~v0 & v2)) + <u32>0x90befffa + w12;
+    v7 += t1; v3 = t1 + (rotr<u32>(v4, 2) ^ rotr<u32>(v4, 13) ^ rotr<u32>(v4, 22)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u32>(w11, 17) ^ rotr<u32>(w11, 19) ^ (w11 >> 10)) + w6 + (rotr<u32>(w14, 7) ^ rotr<u32>(w14, 18) ^ (w14 >> 3));
+  { const t1 = v2 + (rotr<u32>(v7, 6) ^ rotr<u32>(v7, 11) ^ rotr<u32>(v7, 25)) + ((v7 & v0) ^ (~v7 & v1)) + <u32>0xa4506ceb + w13;
+    v6 += t1; v2 = t1 + (rotr<u32>(v3, 2) ^ rotr<u32>(v3, 13) ^ rotr<u32>(v3, 22)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u32>(w12, 17) ^ rotr<u32>(w12, 19) ^ (w12 >> 10)) + w7 + (rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >> 3));
+  { const t1 = v1 + (rotr<u32>(v6, 6) ^ rotr<u32>(v6, 11) ^ rotr<u32>(v6, 25)) + ((v6 & v7) ^ (~v6 & v0)) + <u32>0xbef9a3f7 + w14;
+    v5 += t1; v1 = t1 + (rotr<u32>(v2, 2) ^ rotr<u32>(v2, 13) ^ rotr<u32>(v2, 22)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u32>(w13, 17) ^ rotr<u32>(w13, 19) ^ (w13 >> 10)) + w8 + (rotr<u32>(w0, 7) ^ rotr<u32>(w0, 18) ^ (w0 >> 3));
+  { const t1 = v0 + (rotr<u32>(v5, 6) ^ rotr<u32>(v5, 11) ^ rotr<u32>(v5, 25)) + ((v5 & v6) ^ (~v5 & v7)) + <u32>0xc67178f2 + w15;
+    v4 += t1; v0 = t1 + (rotr<u32>(v1, 2) ^ rotr<u32>(v1, 13) ^ rotr<u32>(v1, 22)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  store<u32>(h, load<u32>(h, 0) + v0, 0);
+  store<u32>(h, load<u32>(h, 4) + v1, 4);
+  store<u32>(h, load<u32>(h, 8) + v2, 8);
+  store<u32>(h, load<u32>(h, 12) + v3, 12);
+  store<u32>(h, load<u32>(h, 16) + v4, 16);
+  store<u32>(h, load<u32>(h, 20) + v5, 20);
+  store<u32>(h, load<u32>(h, 24) + v6, 24);
+  store<u32>(h, load<u32>(h, 28) + v7, 28);
 }
 
 function block512(p: usize): void {
-  const w = changetype<usize>(W64);
-  for (let i: usize = 0; i < 16; i++) store<u64>(w + (i << 3), bswap64(load<u64>(p + (i << 3))));
-  for (let i: usize = 16; i < 80; i++) {
-    const x = load<u64>(w + ((i - 15) << 3));
-    const y = load<u64>(w + ((i - 2) << 3));
-    const s0 = rotr<u64>(x, 1) ^ rotr<u64>(x, 8) ^ (x >> 7);
-    const s1 = rotr<u64>(y, 19) ^ rotr<u64>(y, 61) ^ (y >> 6);
-    store<u64>(w + (i << 3), load<u64>(w + ((i - 16) << 3)) + s0 + load<u64>(w + ((i - 7) << 3)) + s1);
-  }
   const h = changetype<usize>(H64);
-  const k = changetype<usize>(K512);
-  let a = load<u64>(h), b = load<u64>(h, 8), c = load<u64>(h, 16), d = load<u64>(h, 24);
-  let e = load<u64>(h, 32), f = load<u64>(h, 40), g = load<u64>(h, 48), hh = load<u64>(h, 56);
-  for (let i: usize = 0; i < 80; i++) {
-    const S1 = rotr<u64>(e, 14) ^ rotr<u64>(e, 18) ^ rotr<u64>(e, 41);
-    const ch = (e & f) ^ (~e & g);
-    const t1 = hh + S1 + ch + load<u64>(k + (i << 3)) + load<u64>(w + (i << 3));
-    const S0 = rotr<u64>(a, 28) ^ rotr<u64>(a, 34) ^ rotr<u64>(a, 39);
-    const maj = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = S0 + maj;
-    hh = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  store<u64>(h, load<u64>(h) + a); store<u64>(h, load<u64>(h, 8) + b, 8);
-  store<u64>(h, load<u64>(h, 16) + c, 16); store<u64>(h, load<u64>(h, 24) + d, 24);
-  store<u64>(h, load<u64>(h, 32) + e, 32); store<u64>(h, load<u64>(h, 40) + f, 40);
-  store<u64>(h, load<u64>(h, 48) + g, 48); store<u64>(h, load<u64>(h, 56) + hh, 56);
+  let v0 = load<u64>(h, 0);
+  let v1 = load<u64>(h, 8);
+  let v2 = load<u64>(h, 16);
+  let v3 = load<u64>(h, 24);
+  let v4 = load<u64>(h, 32);
+  let v5 = load<u64>(h, 40);
+  let v6 = load<u64>(h, 48);
+  let v7 = load<u64>(h, 56);
+  let w0 = bswap64(load<u64>(p, 0));
+  let w1 = bswap64(load<u64>(p, 8));
+  let w2 = bswap64(load<u64>(p, 16));
+  let w3 = bswap64(load<u64>(p, 24));
+  let w4 = bswap64(load<u64>(p, 32));
+  let w5 = bswap64(load<u64>(p, 40));
+  let w6 = bswap64(load<u64>(p, 48));
+  let w7 = bswap64(load<u64>(p, 56));
+  let w8 = bswap64(load<u64>(p, 64));
+  let w9 = bswap64(load<u64>(p, 72));
+  let w10 = bswap64(load<u64>(p, 80));
+  let w11 = bswap64(load<u64>(p, 88));
+  let w12 = bswap64(load<u64>(p, 96));
+  let w13 = bswap64(load<u64>(p, 104));
+  let w14 = bswap64(load<u64>(p, 112));
+  let w15 = bswap64(load<u64>(p, 120));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x428a2f98d728ae22 + w0;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x7137449123ef65cd + w1;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0xb5c0fbcfec4d3b2f + w2;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0xe9b5dba58189dbbc + w3;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x3956c25bf348b538 + w4;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x59f111f1b605d019 + w5;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x923f82a4af194f9b + w6;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0xab1c5ed5da6d8118 + w7;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0xd807aa98a3030242 + w8;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x12835b0145706fbe + w9;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x243185be4ee4b28c + w10;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x550c7dc3d5ffb4e2 + w11;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x72be5d74f27b896f + w12;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x80deb1fe3b1696b1 + w13;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x9bdc06a725c71235 + w14;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0xc19bf174cf692694 + w15;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u64>(w14, 19) ^ rotr<u64>(w14, 61) ^ (w14 >> 6)) + w9 + (rotr<u64>(w1, 1) ^ rotr<u64>(w1, 8) ^ (w1 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0xe49b69c19ef14ad2 + w0;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u64>(w15, 19) ^ rotr<u64>(w15, 61) ^ (w15 >> 6)) + w10 + (rotr<u64>(w2, 1) ^ rotr<u64>(w2, 8) ^ (w2 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0xefbe4786384f25e3 + w1;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u64>(w0, 19) ^ rotr<u64>(w0, 61) ^ (w0 >> 6)) + w11 + (rotr<u64>(w3, 1) ^ rotr<u64>(w3, 8) ^ (w3 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x0fc19dc68b8cd5b5 + w2;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u64>(w1, 19) ^ rotr<u64>(w1, 61) ^ (w1 >> 6)) + w12 + (rotr<u64>(w4, 1) ^ rotr<u64>(w4, 8) ^ (w4 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x240ca1cc77ac9c65 + w3;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u64>(w2, 19) ^ rotr<u64>(w2, 61) ^ (w2 >> 6)) + w13 + (rotr<u64>(w5, 1) ^ rotr<u64>(w5, 8) ^ (w5 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x2de92c6f592b0275 + w4;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u64>(w3, 19) ^ rotr<u64>(w3, 61) ^ (w3 >> 6)) + w14 + (rotr<u64>(w6, 1) ^ rotr<u64>(w6, 8) ^ (w6 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x4a7484aa6ea6e483 + w5;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u64>(w4, 19) ^ rotr<u64>(w4, 61) ^ (w4 >> 6)) + w15 + (rotr<u64>(w7, 1) ^ rotr<u64>(w7, 8) ^ (w7 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x5cb0a9dcbd41fbd4 + w6;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u64>(w5, 19) ^ rotr<u64>(w5, 61) ^ (w5 >> 6)) + w0 + (rotr<u64>(w8, 1) ^ rotr<u64>(w8, 8) ^ (w8 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x76f988da831153b5 + w7;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u64>(w6, 19) ^ rotr<u64>(w6, 61) ^ (w6 >> 6)) + w1 + (rotr<u64>(w9, 1) ^ rotr<u64>(w9, 8) ^ (w9 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x983e5152ee66dfab + w8;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u64>(w7, 19) ^ rotr<u64>(w7, 61) ^ (w7 >> 6)) + w2 + (rotr<u64>(w10, 1) ^ rotr<u64>(w10, 8) ^ (w10 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0xa831c66d2db43210 + w9;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u64>(w8, 19) ^ rotr<u64>(w8, 61) ^ (w8 >> 6)) + w3 + (rotr<u64>(w11, 1) ^ rotr<u64>(w11, 8) ^ (w11 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0xb00327c898fb213f + w10;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u64>(w9, 19) ^ rotr<u64>(w9, 61) ^ (w9 >> 6)) + w4 + (rotr<u64>(w12, 1) ^ rotr<u64>(w12, 8) ^ (w12 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0xbf597fc7beef0ee4 + w11;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u64>(w10, 19) ^ rotr<u64>(w10, 61) ^ (w10 >> 6)) + w5 + (rotr<u64>(w13, 1) ^ rotr<u64>(w13, 8) ^ (w13 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0xc6e00bf33da88fc2 + w12;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u64>(w11, 19) ^ rotr<u64>(w11, 61) ^ (w11 >> 6)) + w6 + (rotr<u64>(w14, 1) ^ rotr<u64>(w14, 8) ^ (w14 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0xd5a79147930aa725 + w13;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u64>(w12, 19) ^ rotr<u64>(w12, 61) ^ (w12 >> 6)) + w7 + (rotr<u64>(w15, 1) ^ rotr<u64>(w15, 8) ^ (w15 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x06ca6351e003826f + w14;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u64>(w13, 19) ^ rotr<u64>(w13, 61) ^ (w13 >> 6)) + w8 + (rotr<u64>(w0, 1) ^ rotr<u64>(w0, 8) ^ (w0 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x142929670a0e6e70 + w15;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u64>(w14, 19) ^ rotr<u64>(w14, 61) ^ (w14 >> 6)) + w9 + (rotr<u64>(w1, 1) ^ rotr<u64>(w1, 8) ^ (w1 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x27b70a8546d22ffc + w0;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u64>(w15, 19) ^ rotr<u64>(w15, 61) ^ (w15 >> 6)) + w10 + (rotr<u64>(w2, 1) ^ rotr<u64>(w2, 8) ^ (w2 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x2e1b21385c26c926 + w1;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u64>(w0, 19) ^ rotr<u64>(w0, 61) ^ (w0 >> 6)) + w11 + (rotr<u64>(w3, 1) ^ rotr<u64>(w3, 8) ^ (w3 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x4d2c6dfc5ac42aed + w2;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u64>(w1, 19) ^ rotr<u64>(w1, 61) ^ (w1 >> 6)) + w12 + (rotr<u64>(w4, 1) ^ rotr<u64>(w4, 8) ^ (w4 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x53380d139d95b3df + w3;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u64>(w2, 19) ^ rotr<u64>(w2, 61) ^ (w2 >> 6)) + w13 + (rotr<u64>(w5, 1) ^ rotr<u64>(w5, 8) ^ (w5 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x650a73548baf63de + w4;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u64>(w3, 19) ^ rotr<u64>(w3, 61) ^ (w3 >> 6)) + w14 + (rotr<u64>(w6, 1) ^ rotr<u64>(w6, 8) ^ (w6 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x766a0abb3c77b2a8 + w5;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u64>(w4, 19) ^ rotr<u64>(w4, 61) ^ (w4 >> 6)) + w15 + (rotr<u64>(w7, 1) ^ rotr<u64>(w7, 8) ^ (w7 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x81c2c92e47edaee6 + w6;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u64>(w5, 19) ^ rotr<u64>(w5, 61) ^ (w5 >> 6)) + w0 + (rotr<u64>(w8, 1) ^ rotr<u64>(w8, 8) ^ (w8 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x92722c851482353b + w7;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u64>(w6, 19) ^ rotr<u64>(w6, 61) ^ (w6 >> 6)) + w1 + (rotr<u64>(w9, 1) ^ rotr<u64>(w9, 8) ^ (w9 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0xa2bfe8a14cf10364 + w8;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u64>(w7, 19) ^ rotr<u64>(w7, 61) ^ (w7 >> 6)) + w2 + (rotr<u64>(w10, 1) ^ rotr<u64>(w10, 8) ^ (w10 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0xa81a664bbc423001 + w9;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u64>(w8, 19) ^ rotr<u64>(w8, 61) ^ (w8 >> 6)) + w3 + (rotr<u64>(w11, 1) ^ rotr<u64>(w11, 8) ^ (w11 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0xc24b8b70d0f89791 + w10;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u64>(w9, 19) ^ rotr<u64>(w9, 61) ^ (w9 >> 6)) + w4 + (rotr<u64>(w12, 1) ^ rotr<u64>(w12, 8) ^ (w12 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0xc76c51a30654be30 + w11;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u64>(w10, 19) ^ rotr<u64>(w10, 61) ^ (w10 >> 6)) + w5 + (rotr<u64>(w13, 1) ^ rotr<u64>(w13, 8) ^ (w13 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0xd192e819d6ef5218 + w12;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u64>(w11, 19) ^ rotr<u64>(w11, 61) ^ (w11 >> 6)) + w6 + (rotr<u64>(w14, 1) ^ rotr<u64>(w14, 8) ^ (w14 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0xd69906245565a910 + w13;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u64>(w12, 19) ^ rotr<u64>(w12, 61) ^ (w12 >> 6)) + w7 + (rotr<u64>(w15, 1) ^ rotr<u64>(w15, 8) ^ (w15 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0xf40e35855771202a + w14;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u64>(w13, 19) ^ rotr<u64>(w13, 61) ^ (w13 >> 6)) + w8 + (rotr<u64>(w0, 1) ^ rotr<u64>(w0, 8) ^ (w0 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x106aa07032bbd1b8 + w15;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u64>(w14, 19) ^ rotr<u64>(w14, 61) ^ (w14 >> 6)) + w9 + (rotr<u64>(w1, 1) ^ rotr<u64>(w1, 8) ^ (w1 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x19a4c116b8d2d0c8 + w0;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u64>(w15, 19) ^ rotr<u64>(w15, 61) ^ (w15 >> 6)) + w10 + (rotr<u64>(w2, 1) ^ rotr<u64>(w2, 8) ^ (w2 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x1e376c085141ab53 + w1;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u64>(w0, 19) ^ rotr<u64>(w0, 61) ^ (w0 >> 6)) + w11 + (rotr<u64>(w3, 1) ^ rotr<u64>(w3, 8) ^ (w3 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x2748774cdf8eeb99 + w2;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u64>(w1, 19) ^ rotr<u64>(w1, 61) ^ (w1 >> 6)) + w12 + (rotr<u64>(w4, 1) ^ rotr<u64>(w4, 8) ^ (w4 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x34b0bcb5e19b48a8 + w3;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u64>(w2, 19) ^ rotr<u64>(w2, 61) ^ (w2 >> 6)) + w13 + (rotr<u64>(w5, 1) ^ rotr<u64>(w5, 8) ^ (w5 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x391c0cb3c5c95a63 + w4;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u64>(w3, 19) ^ rotr<u64>(w3, 61) ^ (w3 >> 6)) + w14 + (rotr<u64>(w6, 1) ^ rotr<u64>(w6, 8) ^ (w6 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x4ed8aa4ae3418acb + w5;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u64>(w4, 19) ^ rotr<u64>(w4, 61) ^ (w4 >> 6)) + w15 + (rotr<u64>(w7, 1) ^ rotr<u64>(w7, 8) ^ (w7 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x5b9cca4f7763e373 + w6;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u64>(w5, 19) ^ rotr<u64>(w5, 61) ^ (w5 >> 6)) + w0 + (rotr<u64>(w8, 1) ^ rotr<u64>(w8, 8) ^ (w8 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x682e6ff3d6b2b8a3 + w7;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u64>(w6, 19) ^ rotr<u64>(w6, 61) ^ (w6 >> 6)) + w1 + (rotr<u64>(w9, 1) ^ rotr<u64>(w9, 8) ^ (w9 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x748f82ee5defb2fc + w8;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u64>(w7, 19) ^ rotr<u64>(w7, 61) ^ (w7 >> 6)) + w2 + (rotr<u64>(w10, 1) ^ rotr<u64>(w10, 8) ^ (w10 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x78a5636f43172f60 + w9;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u64>(w8, 19) ^ rotr<u64>(w8, 61) ^ (w8 >> 6)) + w3 + (rotr<u64>(w11, 1) ^ rotr<u64>(w11, 8) ^ (w11 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x84c87814a1f0ab72 + w10;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u64>(w9, 19) ^ rotr<u64>(w9, 61) ^ (w9 >> 6)) + w4 + (rotr<u64>(w12, 1) ^ rotr<u64>(w12, 8) ^ (w12 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x8cc702081a6439ec + w11;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u64>(w10, 19) ^ rotr<u64>(w10, 61) ^ (w10 >> 6)) + w5 + (rotr<u64>(w13, 1) ^ rotr<u64>(w13, 8) ^ (w13 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x90befffa23631e28 + w12;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u64>(w11, 19) ^ rotr<u64>(w11, 61) ^ (w11 >> 6)) + w6 + (rotr<u64>(w14, 1) ^ rotr<u64>(w14, 8) ^ (w14 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0xa4506cebde82bde9 + w13;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u64>(w12, 19) ^ rotr<u64>(w12, 61) ^ (w12 >> 6)) + w7 + (rotr<u64>(w15, 1) ^ rotr<u64>(w15, 8) ^ (w15 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0xbef9a3f7b2c67915 + w14;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u64>(w13, 19) ^ rotr<u64>(w13, 61) ^ (w13 >> 6)) + w8 + (rotr<u64>(w0, 1) ^ rotr<u64>(w0, 8) ^ (w0 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0xc67178f2e372532b + w15;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w0 += (rotr<u64>(w14, 19) ^ rotr<u64>(w14, 61) ^ (w14 >> 6)) + w9 + (rotr<u64>(w1, 1) ^ rotr<u64>(w1, 8) ^ (w1 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0xca273eceea26619c + w0;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w1 += (rotr<u64>(w15, 19) ^ rotr<u64>(w15, 61) ^ (w15 >> 6)) + w10 + (rotr<u64>(w2, 1) ^ rotr<u64>(w2, 8) ^ (w2 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0xd186b8c721c0c207 + w1;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w2 += (rotr<u64>(w0, 19) ^ rotr<u64>(w0, 61) ^ (w0 >> 6)) + w11 + (rotr<u64>(w3, 1) ^ rotr<u64>(w3, 8) ^ (w3 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0xeada7dd6cde0eb1e + w2;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w3 += (rotr<u64>(w1, 19) ^ rotr<u64>(w1, 61) ^ (w1 >> 6)) + w12 + (rotr<u64>(w4, 1) ^ rotr<u64>(w4, 8) ^ (w4 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0xf57d4f7fee6ed178 + w3;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w4 += (rotr<u64>(w2, 19) ^ rotr<u64>(w2, 61) ^ (w2 >> 6)) + w13 + (rotr<u64>(w5, 1) ^ rotr<u64>(w5, 8) ^ (w5 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x06f067aa72176fba + w4;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w5 += (rotr<u64>(w3, 19) ^ rotr<u64>(w3, 61) ^ (w3 >> 6)) + w14 + (rotr<u64>(w6, 1) ^ rotr<u64>(w6, 8) ^ (w6 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x0a637dc5a2c898a6 + w5;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w6 += (rotr<u64>(w4, 19) ^ rotr<u64>(w4, 61) ^ (w4 >> 6)) + w15 + (rotr<u64>(w7, 1) ^ rotr<u64>(w7, 8) ^ (w7 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x113f9804bef90dae + w6;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w7 += (rotr<u64>(w5, 19) ^ rotr<u64>(w5, 61) ^ (w5 >> 6)) + w0 + (rotr<u64>(w8, 1) ^ rotr<u64>(w8, 8) ^ (w8 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x1b710b35131c471b + w7;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  w8 += (rotr<u64>(w6, 19) ^ rotr<u64>(w6, 61) ^ (w6 >> 6)) + w1 + (rotr<u64>(w9, 1) ^ rotr<u64>(w9, 8) ^ (w9 >> 7));
+  { const t1 = v7 + (rotr<u64>(v4, 14) ^ rotr<u64>(v4, 18) ^ rotr<u64>(v4, 41)) + ((v4 & v5) ^ (~v4 & v6)) + <u64>0x28db77f523047d84 + w8;
+    v3 += t1; v7 = t1 + (rotr<u64>(v0, 28) ^ rotr<u64>(v0, 34) ^ rotr<u64>(v0, 39)) + ((v0 & v1) ^ (v0 & v2) ^ (v1 & v2)); }
+  w9 += (rotr<u64>(w7, 19) ^ rotr<u64>(w7, 61) ^ (w7 >> 6)) + w2 + (rotr<u64>(w10, 1) ^ rotr<u64>(w10, 8) ^ (w10 >> 7));
+  { const t1 = v6 + (rotr<u64>(v3, 14) ^ rotr<u64>(v3, 18) ^ rotr<u64>(v3, 41)) + ((v3 & v4) ^ (~v3 & v5)) + <u64>0x32caab7b40c72493 + w9;
+    v2 += t1; v6 = t1 + (rotr<u64>(v7, 28) ^ rotr<u64>(v7, 34) ^ rotr<u64>(v7, 39)) + ((v7 & v0) ^ (v7 & v1) ^ (v0 & v1)); }
+  w10 += (rotr<u64>(w8, 19) ^ rotr<u64>(w8, 61) ^ (w8 >> 6)) + w3 + (rotr<u64>(w11, 1) ^ rotr<u64>(w11, 8) ^ (w11 >> 7));
+  { const t1 = v5 + (rotr<u64>(v2, 14) ^ rotr<u64>(v2, 18) ^ rotr<u64>(v2, 41)) + ((v2 & v3) ^ (~v2 & v4)) + <u64>0x3c9ebe0a15c9bebc + w10;
+    v1 += t1; v5 = t1 + (rotr<u64>(v6, 28) ^ rotr<u64>(v6, 34) ^ rotr<u64>(v6, 39)) + ((v6 & v7) ^ (v6 & v0) ^ (v7 & v0)); }
+  w11 += (rotr<u64>(w9, 19) ^ rotr<u64>(w9, 61) ^ (w9 >> 6)) + w4 + (rotr<u64>(w12, 1) ^ rotr<u64>(w12, 8) ^ (w12 >> 7));
+  { const t1 = v4 + (rotr<u64>(v1, 14) ^ rotr<u64>(v1, 18) ^ rotr<u64>(v1, 41)) + ((v1 & v2) ^ (~v1 & v3)) + <u64>0x431d67c49c100d4c + w11;
+    v0 += t1; v4 = t1 + (rotr<u64>(v5, 28) ^ rotr<u64>(v5, 34) ^ rotr<u64>(v5, 39)) + ((v5 & v6) ^ (v5 & v7) ^ (v6 & v7)); }
+  w12 += (rotr<u64>(w10, 19) ^ rotr<u64>(w10, 61) ^ (w10 >> 6)) + w5 + (rotr<u64>(w13, 1) ^ rotr<u64>(w13, 8) ^ (w13 >> 7));
+  { const t1 = v3 + (rotr<u64>(v0, 14) ^ rotr<u64>(v0, 18) ^ rotr<u64>(v0, 41)) + ((v0 & v1) ^ (~v0 & v2)) + <u64>0x4cc5d4becb3e42b6 + w12;
+    v7 += t1; v3 = t1 + (rotr<u64>(v4, 28) ^ rotr<u64>(v4, 34) ^ rotr<u64>(v4, 39)) + ((v4 & v5) ^ (v4 & v6) ^ (v5 & v6)); }
+  w13 += (rotr<u64>(w11, 19) ^ rotr<u64>(w11, 61) ^ (w11 >> 6)) + w6 + (rotr<u64>(w14, 1) ^ rotr<u64>(w14, 8) ^ (w14 >> 7));
+  { const t1 = v2 + (rotr<u64>(v7, 14) ^ rotr<u64>(v7, 18) ^ rotr<u64>(v7, 41)) + ((v7 & v0) ^ (~v7 & v1)) + <u64>0x597f299cfc657e2a + w13;
+    v6 += t1; v2 = t1 + (rotr<u64>(v3, 28) ^ rotr<u64>(v3, 34) ^ rotr<u64>(v3, 39)) + ((v3 & v4) ^ (v3 & v5) ^ (v4 & v5)); }
+  w14 += (rotr<u64>(w12, 19) ^ rotr<u64>(w12, 61) ^ (w12 >> 6)) + w7 + (rotr<u64>(w15, 1) ^ rotr<u64>(w15, 8) ^ (w15 >> 7));
+  { const t1 = v1 + (rotr<u64>(v6, 14) ^ rotr<u64>(v6, 18) ^ rotr<u64>(v6, 41)) + ((v6 & v7) ^ (~v6 & v0)) + <u64>0x5fcb6fab3ad6faec + w14;
+    v5 += t1; v1 = t1 + (rotr<u64>(v2, 28) ^ rotr<u64>(v2, 34) ^ rotr<u64>(v2, 39)) + ((v2 & v3) ^ (v2 & v4) ^ (v3 & v4)); }
+  w15 += (rotr<u64>(w13, 19) ^ rotr<u64>(w13, 61) ^ (w13 >> 6)) + w8 + (rotr<u64>(w0, 1) ^ rotr<u64>(w0, 8) ^ (w0 >> 7));
+  { const t1 = v0 + (rotr<u64>(v5, 14) ^ rotr<u64>(v5, 18) ^ rotr<u64>(v5, 41)) + ((v5 & v6) ^ (~v5 & v7)) + <u64>0x6c44198c4a475817 + w15;
+    v4 += t1; v0 = t1 + (rotr<u64>(v1, 28) ^ rotr<u64>(v1, 34) ^ rotr<u64>(v1, 39)) + ((v1 & v2) ^ (v1 & v3) ^ (v2 & v3)); }
+  store<u64>(h, load<u64>(h, 0) + v0, 0);
+  store<u64>(h, load<u64>(h, 8) + v1, 8);
+  store<u64>(h, load<u64>(h, 16) + v2, 16);
+  store<u64>(h, load<u64>(h, 24) + v3, 24);
+  store<u64>(h, load<u64>(h, 32) + v4, 32);
+  store<u64>(h, load<u64>(h, 40) + v5, 40);
+  store<u64>(h, load<u64>(h, 48) + v6, 48);
+  store<u64>(h, load<u64>(h, 56) + v7, 56);
 }
 
 function init(h: HashAlg): void {

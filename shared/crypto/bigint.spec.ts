@@ -1,0 +1,40 @@
+// Montgomery arithmetic cross-checks: the dedicated squaring must equal mul(a, a) for every width
+// the suite uses, and to/from Montgomery form must round-trip.
+import { Mont, limbsFromHex, cmp, copyLimbs } from "./bigint";
+
+let seed: u32 = 0x12345678;
+function next(): u32 { seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5; return seed; }
+
+function check(mod: StaticArray<u32>, rounds: i32): i32 {
+  const M = new Mont(mod);
+  const n = M.n;
+  let bad = 0;
+  const a = new StaticArray<u32>(n), x = new StaticArray<u32>(n), y = new StaticArray<u32>(n), z = new StaticArray<u32>(n);
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < n; i++) a[i] = next();
+    if (r == 0) for (let i = 0; i < n; i++) a[i] = 0xffffffff; // extreme value
+    a[n - 1] = a[n - 1] >> 1;                                // keep a < R
+    M.toMont(x, a);                                          // x < m
+    M.mul(y, x, x);
+    copyLimbs(z, x);
+    M.sqr(z, z);
+    if (cmp(y, z) != 0) bad++;
+    M.fromMont(z, x);
+    M.reduce(y, a);
+    if (cmp(y, z) != 0) bad++;
+  }
+  return bad;
+}
+
+describe("Mont", () => {
+  it("sqr == mul(a, a) and Montgomery round-trips for P-256, P-521, 2^255-19 and an RSA-size modulus", () => {
+    expect(check(limbsFromHex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 8), 50)).toBe(0);
+    expect(check(limbsFromHex("1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 17), 50)).toBe(0);
+    expect(check(limbsFromHex("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed", 8), 50)).toBe(0);
+    // odd 2048-bit value: 0xc5 repeated, last byte odd
+    let h = "";
+    for (let i = 0; i < 255; i++) h += "c5";
+    h += "c7";
+    expect(check(limbsFromHex(h, 64), 10)).toBe(0);
+  });
+});
