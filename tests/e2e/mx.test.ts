@@ -1,0 +1,177 @@
+// Metadata exchange end to end: caller -> client sidecar -> mTLS -> server sidecar -> demo app,
+// both sidecars running dist/peer_metadata.wasm as configured by envoy-configs/mx-{client,server}-sidecar.yaml
+// (HTTP filter and TCP network filter), in the test host with the real wasm runtime.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import path from "node:path";
+import { rmSync } from "node:fs";
+import { loadBootstrap, MOUNT_ROOT } from "../host/proxy/bootstrap";
+import { MemoryLogSink, startProxy, type Proxy } from "../host/proxy/proxy";
+import { generateCerts } from "../certs/generate";
+import { startDemoApp, type DemoApp, type DemoReport } from "../demo/app";
+import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
+import type { StreamInfo, WasmRuntime, WasmRuntimeOptions } from "../host/api";
+import protobuf from "protobufjs";
+
+const ROOT = process.cwd();
+const CERTS = path.join(ROOT, "build", `certs-mx-e2e-${process.pid}`);
+const PEER_UNKNOWN = "envoy.wasm.metadata_exchange.peer_unknown";
+
+// protobufjs Struct (independent decoder) for the filter state the sidecars wrote.
+const pbRoot = new protobuf.Root();
+pbRoot.addJSON((protobuf.common as any).get("google/protobuf/struct.proto").nested);
+const StructT = pbRoot.lookupType("google.protobuf.Struct");
+function plain(v: any): unknown {
+  if (v.structValue) return Object.fromEntries(Object.entries(v.structValue.fields ?? {}).map(([k, x]) => [k, plain(x)]));
+  if (v.stringValue !== undefined) return v.stringValue;
+  return null;
+}
+function structOf(b: Uint8Array | undefined): Record<string, unknown> | undefined {
+  if (!b) return undefined;
+  const s = StructT.toObject(StructT.decode(b)) as any;
+  return Object.fromEntries(Object.entries(s.fields ?? {}).map(([k, x]) => [k, plain(x)]));
+}
+
+/** The real runtime, remembering every stream's StreamInfo (filter state included) per sidecar. */
+const seen = { client: { http: [] as StreamInfo[], tcp: [] as StreamInfo[] }, server: { http: [] as StreamInfo[], tcp: [] as StreamInfo[] } };
+function recordingRuntime(opts: WasmRuntimeOptions): WasmRuntime {
+  const rt = createWasmRuntime(opts);
+  const sink = opts.node.cluster.startsWith("client") ? seen.client : seen.server;
+  return {
+    loadPlugin: async (config, kind) => {
+      const p = await rt.loadPlugin(config, kind);
+      return {
+        config: p.config,
+        newHttpFilter: (w, cb) => { sink.http.push(cb.streamInfo); return p.newHttpFilter(w, cb); },
+        newNetworkFilter: (w, cb) => { sink.tcp.push(cb.streamInfo); return p.newNetworkFilter(w, cb); },
+        shutdown: () => p.shutdown(),
+      };
+    },
+    shutdown: () => rt.shutdown(),
+  };
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers, agent: false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("client timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function tcpRoundTrip(port: number, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host: "127.0.0.1", port });
+    let got = "";
+    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`tcp timeout, got ${JSON.stringify(got)}`)); }, 5000);
+    sock.setEncoding("latin1");
+    sock.on("connect", () => sock.write(payload));
+    sock.on("data", (d) => { got += d; if (got.length >= payload.length) sock.end(); });
+    sock.on("close", () => { clearTimeout(timer); resolve(got); });
+    sock.on("error", (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+const until = async (f: () => boolean, ms = 2000) => {
+  const t0 = Date.now();
+  while (!f() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 10));
+};
+
+describe("e2e: metadata exchange across two mTLS sidecars (HTTP and TCP)", () => {
+  let app: DemoApp;
+  let server: Proxy;
+  let client: Proxy;
+
+  before(async () => {
+    generateCerts(CERTS);
+    const mounts = { [MOUNT_ROOT]: ROOT + path.sep, [`${MOUNT_ROOT}build/certs/`]: CERTS + path.sep };
+    const serverBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "mx-server-sidecar.yaml"), { mounts });
+    const clientBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "mx-client-sidecar.yaml"), { mounts });
+    app = await startDemoApp({});
+    const eph = (ports: number[]) => Object.fromEntries(ports.map((p) => [p, 0]));
+    server = await startProxy({
+      bootstrap: serverBoot, stats: createStatsStore(serverBoot.statsTags), runtime: recordingRuntime, workers: 2,
+      log: new MemoryLogSink(2, 4, "[mx-server] "),
+      portMap: { ...eph([15006, 15007, 15100]), 8080: app.httpPort, 8081: app.grpcPort, 9000: app.tcpPort },
+    });
+    client = await startProxy({
+      bootstrap: clientBoot, stats: createStatsStore(clientBoot.statsTags), runtime: recordingRuntime, workers: 2,
+      log: new MemoryLogSink(2, 4, "[mx-client] "),
+      portMap: { ...eph([15001, 15002, 15000]), 15006: server.listenerPort("inbound_http"), 15007: server.listenerPort("inbound_tcp") },
+    });
+  });
+
+  after(async () => {
+    await client?.stop().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await app?.close();
+    rmSync(CERTS, { recursive: true, force: true });
+  });
+
+  it("HTTP: the client adds the exchange headers, the server decodes and strips them, the response brings the server back", async () => {
+    const nClient = seen.client.http.length;
+    const nServer = seen.server.http.length;
+    const r = await get(`http://127.0.0.1:${client.listenerPort("outbound_http")}/mx`, { "x-test": "mx" });
+    assert.equal(r.status, 200, r.body);
+    const report = JSON.parse(r.body) as DemoReport;
+    // The app echoes what it received: no exchange header reached it.
+    const names = report.headers.map(([k]) => k);
+    assert.ok(names.includes("x-test"));
+    for (const h of ["x-istio-peer-metadata", "x-istio-peer-id", "x-envoy-peer-metadata", "x-envoy-peer-metadata-id"]) {
+      assert.ok(!names.includes(h), `app saw ${h}`);
+      // ... and the caller does not see the server's answer either (the client strips it).
+      assert.equal(r.headers[h], undefined, `caller saw ${h}`);
+    }
+    await until(() => seen.server.http.length > nServer && seen.client.http.length > nClient);
+    const srv = seen.server.http.at(-1)!;
+    const cli = seen.client.http.at(-1)!;
+    // Server: downstream peer = the client workload, decoded from the request header.
+    const down = structOf(srv.filterState.get("wasm.downstream_peer"));
+    assert.deepEqual(down, {
+      app: "client", cluster: "Kubernetes", id: "sidecar~127.0.0.1~client-6d4f8b7c9-x2x7q.default~default.svc.cluster.local",
+      labels: { role: "client" }, name: "client-6d4f8b7c9-x2x7q", namespace: "default", revision: "v1", service: "client",
+      source: "istio_headers", type: "deployment", version: "v1", workload: "client",
+    });
+    // Client: upstream peer = the server workload, decoded from the response header.
+    const up = structOf(cli.filterState.get("wasm.upstream_peer"));
+    assert.equal(up?.workload, "server");
+    assert.equal(up?.source, "istio_headers");
+    assert.deepEqual(up?.labels, { role: "server" });
+    assert.equal(Buffer.from(cli.filterState.get("wasm.upstream_peer_id")!).toString(), "sidecar~127.0.0.1~server-5c8d7f6b4-k9m2p.default~default.svc.cluster.local");
+  });
+
+  it("HTTP: a caller that spoofs exchange headers to the client sidecar is overwritten, not forwarded", async () => {
+    const r = await get(`http://127.0.0.1:${client.listenerPort("outbound_http")}/spoof`, { "x-istio-peer-id": "evil", "x-istio-peer-metadata": "AAAA" });
+    assert.equal(r.status, 200);
+    await until(() => seen.server.http.at(-1)?.filterState.has("wasm.downstream_peer_id") === true);
+    const srv = seen.server.http.at(-1)!;
+    assert.equal(Buffer.from(srv.filterState.get("wasm.downstream_peer_id")!).toString(), "sidecar~127.0.0.1~client-6d4f8b7c9-x2x7q.default~default.svc.cluster.local");
+  });
+
+  it("TCP: frames are exchanged and drained on both sides; the app gets exactly the caller's bytes", async () => {
+    const nClient = seen.client.tcp.length;
+    const nServer = seen.server.tcp.length;
+    const payload = "hello over the tcp exchange\n".repeat(20);
+    const got = await tcpRoundTrip(client.listenerPort("outbound_tcp"), payload);
+    assert.equal(got, payload, "echo came back byte-for-byte, no frame leaked either way");
+    await until(() => seen.server.tcp.length > nServer && seen.client.tcp.length > nClient && seen.client.tcp.at(-1)!.filterState.has("wasm.upstream_peer"));
+    const srv = seen.server.tcp.at(-1)!;
+    const cli = seen.client.tcp.at(-1)!;
+    const down = structOf(srv.filterState.get("wasm.downstream_peer"));
+    assert.equal(down?.workload, "client");
+    assert.equal(down?.source, "metadata_exchange");
+    assert.deepEqual(down?.labels, { role: "client" });
+    const up = structOf(cli.filterState.get("wasm.upstream_peer"));
+    assert.equal(up?.workload, "server");
+    assert.equal(up?.source, "metadata_exchange");
+    assert.notEqual(Buffer.from(cli.filterState.get("wasm.upstream_peer_id") ?? []).toString(), PEER_UNKNOWN);
+  });
+});
