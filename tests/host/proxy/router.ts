@@ -208,7 +208,8 @@ export class Router implements DecoderTerminal {
     this.count(`upstream_rq_${status}`);
     this.count(`upstream_rq_${Math.floor(status / 100)}xx`);
     this.fm.streamInfo.responseCodeDetails = "via_upstream";
-    const out: HeaderList = headers.filter(([k]) => !HOP_BY_HOP.has(k));
+    // Envoy's router sets (replaces) this header, so a second hop does not add another.
+    const out: HeaderList = headers.filter(([k]) => !HOP_BY_HOP.has(k) && k !== "x-envoy-upstream-service-time");
     out.push(["x-envoy-upstream-service-time", String(Number((process.hrtime.bigint() - this.started) / 1_000_000n))]);
     if (end) this.finishResponse();
     this.fm.encodeHeaders(out, end);

@@ -1,0 +1,163 @@
+// `npm start`: the two-sidecar demo from envoy-configs/ on this machine (the build already ran).
+//
+//   npm start                 certs -> demo app -> server sidecar -> client sidecar, a little traffic
+//                             through both, then stay up until Ctrl-C (SIGINT/SIGTERM: clean stop)
+//   npm start -- --once       the same, but stop after the traffic (exit code = traffic checks)
+//   npm start -- --ephemeral  OS-chosen ports instead of the files' (15000/15001/... 8080/...)
+//   npm start -- --prepare    only write build/certs and build/demo/app.mjs (for docker-compose)
+//
+// If a fixed port is taken (another checkout's demo, say), the demo falls back to ephemeral ports.
+import { build } from "esbuild";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import path from "node:path";
+import { ROOT, BUILD } from "./paths";
+import { generateCerts } from "../tests/certs/generate";
+import { startSidecarDemo, type SidecarDemo } from "../tests/host/proxy/sidecars";
+import { createStatsStore, createWasmRuntime } from "../tests/host/wasm/index";
+import { grpcFrame, grpcUnframe, type DemoReport } from "../tests/demo/app";
+
+const CERTS = path.join(BUILD, "certs");
+
+async function prepare(): Promise<void> {
+  generateCerts(CERTS);
+  await build({
+    entryPoints: [path.join(ROOT, "tests", "demo", "main.ts")], outfile: path.join(BUILD, "demo", "app.mjs"),
+    bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error",
+  });
+  console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs) and build/demo/app.mjs (demo app for docker-compose)`);
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+  });
+}
+
+function h2Request(url: string, headers: http2.OutgoingHttpHeaders, body?: Buffer): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer; trailers: http2.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const s = http2.connect(url);
+    const timer = setTimeout(() => { s.destroy(); reject(new Error("timeout")); }, 5000);
+    s.on("error", (e) => { clearTimeout(timer); reject(e); });
+    const r = s.request(headers, { endStream: body === undefined });
+    let rh: http2.IncomingHttpHeaders = {};
+    let tr: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    r.on("response", (h) => { rh = h; });
+    r.on("trailers", (t) => { tr = t; });
+    r.on("data", (d: Buffer) => chunks.push(d));
+    r.on("end", () => { clearTimeout(timer); s.close(); resolve({ status: Number(rh[":status"]), headers: rh, body: Buffer.concat(chunks), trailers: tr }); });
+    r.on("error", (e) => { clearTimeout(timer); s.destroy(); reject(e); });
+    if (body) r.end(body);
+  });
+}
+
+function tcpEcho(port: number, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    let got = "";
+    const timer = setTimeout(() => { s.destroy(); reject(new Error("timeout")); }, 5000);
+    s.setEncoding("utf8");
+    s.on("connect", () => s.write(payload));
+    s.on("data", (d) => { got += d; if (got.length >= payload.length) s.end(); });
+    s.on("close", () => { clearTimeout(timer); resolve(got); });
+    s.on("error", (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** A little traffic through both sidecars; prints what happened and returns how many checks failed. */
+async function sendTraffic(d: SidecarDemo): Promise<number> {
+  let failed = 0;
+  const check = (ok: boolean, what: string) => {
+    console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
+    if (!ok) failed++;
+  };
+  const seen = (r: DemoReport, k: string) => r.headers.find(([n]) => n === k)?.[1];
+  try {
+    const r = await get(`${d.urls.http}/demo?via=http1`, { "x-demo": "1" });
+    const rep = JSON.parse(r.body) as DemoReport;
+    check(r.status === 200, `HTTP/1.1 GET ${d.urls.http}/demo -> ${r.status}`);
+    check(String(r.headers["x-added-by"]) === "shared-abi, shared-abi", `x-added-by: ${r.headers["x-added-by"]} (add_header.wasm in both sidecars)`);
+    check(!!seen(rep, "x-request-id"), `demo app saw x-request-id ${seen(rep, "x-request-id")}, x-forwarded-proto ${seen(rep, "x-forwarded-proto")}`);
+  } catch (e) { check(false, `HTTP/1.1: ${(e as Error).message}`); }
+  try {
+    const r = await h2Request(d.urls.http, { ":method": "GET", ":path": "/demo?via=h2c" });
+    check(r.status === 200 && (JSON.parse(r.body.toString()) as DemoReport).path === "/demo?via=h2c", `h2c GET -> ${r.status} (h2 over mTLS between the sidecars)`);
+  } catch (e) { check(false, `h2c: ${(e as Error).message}`); }
+  try {
+    const r = await h2Request(d.urls.http, { ":method": "POST", ":path": "/demo.Echo/Echo", "content-type": "application/grpc", te: "trailers" }, grpcFrame(Buffer.from("hello")));
+    const msg = grpcUnframe(r.body);
+    check(r.trailers["grpc-status"] === "0" && !!msg, `gRPC /demo.Echo/Echo -> grpc-status ${r.trailers["grpc-status"]}`);
+  } catch (e) { check(false, `gRPC: ${(e as Error).message}`); }
+  try {
+    const got = await tcpEcho(d.urls.tcp.port, "ping over tcp_proxy\n");
+    check(got === "ping over tcp_proxy\n", `TCP 127.0.0.1:${d.urls.tcp.port} echoed ${JSON.stringify(got)}`);
+  } catch (e) { check(false, `TCP: ${(e as Error).message}`); }
+  d.client.flushStats();
+  d.server.flushStats();
+  try {
+    const p = await get(`${d.urls.clientAdmin}/stats/prometheus`);
+    check(p.status === 200 && /downstream_rq_total/.test(p.body), `client admin /stats/prometheus -> ${p.status}, ${p.body.split("\n").filter((l) => l && !l.startsWith("#")).length} samples`);
+  } catch (e) { check(false, `admin: ${(e as Error).message}`); }
+  return failed;
+}
+
+export async function runDemo(args: string[]): Promise<number> {
+  if (args.includes("--prepare")) {
+    await prepare();
+    return 0;
+  }
+  const opts = {
+    repoRoot: ROOT, certDir: CERTS, freshCerts: true, workers: 2,
+    runtime: createWasmRuntime, stats: createStatsStore,
+  };
+  let demo: SidecarDemo;
+  try {
+    demo = await startSidecarDemo({ ...opts, ephemeral: args.includes("--ephemeral") });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
+    console.log(`a fixed port is in use (${(e as Error).message}); using ephemeral ports instead`);
+    demo = await startSidecarDemo({ ...opts, ephemeral: true });
+  }
+  const u = demo.urls;
+  console.log([
+    "",
+    "istio-wasm-suite demo: caller -> client sidecar -> mTLS (SPIFFE) -> server sidecar -> demo app",
+    `  client sidecar  http listener  ${u.http}            (try: curl -v ${u.http}/hello)`,
+    `                  tcp listener   127.0.0.1:${u.tcp.port}  (echo through tcp_proxy)`,
+    `                  admin          ${u.clientAdmin}/stats/prometheus   ${u.clientAdmin}/stats   ${u.clientAdmin}/ready`,
+    `  server sidecar  admin          ${u.serverAdmin}/stats/prometheus   ${u.serverAdmin}/stats`,
+    `  demo app        http 127.0.0.1:${demo.app.httpPort}  h2c 127.0.0.1:${demo.app.grpcPort}  tcp 127.0.0.1:${demo.app.tcpPort}`,
+    `  configs         envoy-configs/client-sidecar.yaml, envoy-configs/server-sidecar.yaml; certs in ${path.relative(ROOT, CERTS)}/`,
+    "",
+    "sending a little traffic through both sidecars:",
+  ].join("\n"));
+  const failed = await sendTraffic(demo);
+  if (args.includes("--once")) {
+    await demo.stop();
+    console.log(failed ? `${failed} check(s) failed` : "all checks passed; stopped (--once)");
+    return failed ? 1 : 0;
+  }
+  console.log("\nup; press Ctrl-C to stop");
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      console.log(`\n${sig}: stopping`);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  await demo.stop();
+  console.log("stopped");
+  return failed ? 1 : 0;
+}
