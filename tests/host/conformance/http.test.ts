@@ -269,3 +269,33 @@ test("bodies: readable and replaceable in their callback (prefix replace, append
   assert.equal(e.logs.result("response_headers", "buf")[0], 1, "request body gone after Continue -> NOT_FOUND");
   await e.runtime.shutdown();
 });
+
+test("trailers can be added from the last body callback when none exist (addDecodedTrailers)", async () => {
+  const e = env();
+  const p = await probe(e, "request_body add 1 x-trailer t1\nresponse_body add 3 grpc-status 0");
+  const cb = new FakeHttpCallbacks();
+  const f = p.newHttpFilter(0, cb);
+  f.decodeHeaders(requestHeaders(), false);
+  f.decodeData(Buffer.from("a"), false);
+  assert.equal(e.logs.result("request_body", "add", 0)[0], 2, "not at end of stream -> no trailers map");
+  f.decodeData(Buffer.from("b"), true);
+  assert.equal(e.logs.result("request_body", "add", 1)[0], 0);
+  assert.deepEqual(cb.reqTrailers, [["x-trailer", "t1"]]);
+  f.encodeHeaders([[":status", "200"]], false);
+  f.encodeData(Buffer.from("r"), true);
+  assert.deepEqual(cb.respTrailers, [["grpc-status", "0"]]);
+  await e.runtime.shutdown();
+});
+
+test("capability_restriction_config: non-allowed host calls log and answer INTERNAL_FAILURE", async () => {
+  const e = env();
+  const p = await probe(e, "request_headers add 0 x-a 1\nrequest_headers get 0 :path", {
+    allowedCapabilities: ["proxy_get_header_map_value", "proxy_get_buffer_bytes", "proxy_on_context_create"],
+  });
+  const h = requestHeaders();
+  p.newHttpFilter(0, new FakeHttpCallbacks()).decodeHeaders(h, true);
+  assert.equal(e.logs.result("request_headers", "add")[0], 10);
+  assert.equal(e.logs.result("request_headers", "get")[0], 0);
+  assert.ok(e.logs.lines.some((l) => l.msg === "Attempted call to restricted proxy-wasm capability: proxy_add_header_map_value"));
+  await e.runtime.shutdown();
+});

@@ -132,7 +132,9 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const holder: DataHolder = { buf: this.reqBuffered ? Buffer.concat([this.reqBuffered, data]) : data };
     c.reqBody = holder;
+    c.reqEos = endStream;
     const r = this.invoke("proxy_on_request_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
+    c.reqEos = false;
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const s = dataStatus(r ?? 0, c.stopNext);
     c.stopNext = false;
@@ -182,7 +184,9 @@ export class WasmHttpFilter implements HttpFilter {
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const holder: DataHolder = { buf: this.respBuffered ? Buffer.concat([this.respBuffered, data]) : data };
     c.respBody = holder;
+    c.respEos = endStream;
     const r = this.invoke("proxy_on_response_body", c, c.id, holder.buf.length, endStream ? 1 : 0);
+    c.respEos = false;
     if (this.vm.failed) return this.failed<DataStatus>("Continue", "StopIterationNoBuffer");
     const s = dataStatus(r ?? 0, c.stopNext);
     c.stopNext = false;

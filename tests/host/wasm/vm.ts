@@ -70,6 +70,9 @@ export class StreamCtx extends BaseCtx {
   reqBody?: DataHolder;
   respBody?: DataHolder;
   inLog = false;
+  /** end_of_stream of the body callback running now (Envoy's end_of_stream_). */
+  reqEos = false;
+  respEos = false;
   /** proxy_send_local_response ran during the current callback: its result is overridden. */
   stopNext = false;
   localReplySent = false;
@@ -472,6 +475,10 @@ export class WasmVm {
       }
       return undefined;
     }
+    // Trailers can be added from the last body callback when the stream has none
+    // (Envoy getMap: addDecodedTrailers / addEncodedTrailers).
+    if (write && type === MapType.RequestTrailers && !c.reqTrailers && c.reqBody && c.reqEos) c.reqTrailers = c.cb.addRequestTrailers();
+    if (write && type === MapType.ResponseTrailers && !c.respTrailers && c.respBody && c.respEos) c.respTrailers = c.cb.addResponseTrailers();
     switch (type) {
       case MapType.RequestHeaders: return c.reqHeaders;
       case MapType.RequestTrailers: return c.reqTrailers;
@@ -729,7 +736,13 @@ export class WasmVm {
         const token = (vm.nextHttpToken += 4) >>> 0;
         if (!vm.writeU32(tokenPtr, token)) return Status.InvalidMemoryAccess;
         const root = vm.ctx().root;
-        vm.opts.clusters.httpCall(cluster, headers, body, trailers, n(timeout)).then(
+        let pending: Promise<HttpCalloutResponse>;
+        try {
+          pending = vm.opts.clusters.httpCall(cluster, headers, body, trailers, n(timeout));
+        } catch {
+          return Status.InternalFailure; // the async client could not send
+        }
+        pending.then(
           (resp) => vm.httpCallDone(root, token, resp),
           () => vm.httpCallDone(root, token, undefined),
         );
