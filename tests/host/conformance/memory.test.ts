@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodePairs, decodePairs, decodePairsRaw, MAX_PAIRS } from "../wasm/pairs";
-import { env, probe, FakeHttpCallbacks, requestHeaders, hex, text } from "./harness";
+import { env, probe, fixture, pluginConfig, FakeHttpCallbacks, requestHeaders, hex, text } from "./harness";
 
 test("pairs encoding is byte-exact (count, lengths, NUL-terminated data, little-endian)", () => {
   const b = Buffer.from(encodePairs([["a", "1"], ["b", "22"]]));
@@ -75,5 +75,24 @@ test("views are re-created after memory.grow; i64 params arrive as BigInt", asyn
   assert.deepEqual(e.logs.result("request_headers", "metric"), [0, "5000000000"]);
   assert.equal(e.stats.value("wasmcustom.big"), 5000000000);
   void hex;
+  await e.runtime.shutdown();
+});
+
+test("unpatched proxy-runtime 0.1.8: an empty plugin configuration traps in on_configure (0/0 written), a non-empty one works", async () => {
+  // The SDK passes configuration_size as ret_size_ptr; with ptr 0/size 0 written for the empty
+  // buffer it then dereferences a stale reference (reference §3.4 1d). A lenient host hides this.
+  const e = env(1);
+  await assert.rejects(e.runtime.loadPlugin(pluginConfig(fixture("runtime_0_1_8"), { rootId: "add_header" }), "http"),
+    /Function: proxy_on_configure failed: Uncaught RuntimeError: memory access out of bounds/);
+  assert.equal(e.logs.lines.filter((l) => l.msg.startsWith("Function: proxy_on_configure failed")).length, 1, "logged once");
+  const p = await e.runtime.loadPlugin(pluginConfig(fixture("runtime_0_1_8"), { rootId: "add_header", vmId: "rt", configuration: Buffer.from("{}") }), "http");
+  const f = p.newHttpFilter(0, new FakeHttpCallbacks());
+  f.decodeHeaders(requestHeaders(), true);
+  const rh: Array<[string, string]> = [[":status", "200"]];
+  assert.equal(f.encodeHeaders(rh, true), "Continue");
+  assert.deepEqual(rh, [[":status", "200"], ["x-added-by", "shared-abi"]]);
+  f.log();
+  f.onDestroy();
+  assert.equal(p.failed(0), false);
   await e.runtime.shutdown();
 });

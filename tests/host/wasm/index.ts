@@ -36,6 +36,11 @@ export interface WasmRuntimeHandle extends WasmRuntime {
   loadPlugin(config: PluginConfig, kind: "http" | "network"): Promise<WasmPlugin>;
 }
 
+/** A load error whose text the failing VM already logged. */
+function logged(message: string): LoadError {
+  return Object.assign(new LoadError(message), { logged: true });
+}
+
 interface Compiled { module: WebAssembly.Module; abi: AbiVersion; }
 
 function sha(b: Uint8Array): string {
@@ -76,7 +81,7 @@ class Runtime implements WasmRuntimeHandle {
     const vm = new WasmVm(this.opts, c.module, c.abi, this.shared, this.stats, config.vmId, config.environment ?? {},
       config.allowedCapabilities ? new Set(config.allowedCapabilities) : undefined, label);
     vm.instantiate();
-    if (vm.failed) throw new LoadError(vm.failMessage);
+    if (vm.failed) throw logged(vm.failMessage);
     return vm;
   }
 
@@ -106,12 +111,12 @@ class Runtime implements WasmRuntimeHandle {
       const root = canary.createRoot(config);
       const ok = canary.startRoot(root);
       canary.dispose();
-      if (!ok) throw new LoadError(canary.failed ? canary.failMessage : "Failed to configure base VM: plugin configuration rejected (proxy_on_vm_start/proxy_on_configure returned false)");
+      if (!ok) throw canary.failed ? logged(canary.failMessage) : new LoadError("Failed to configure base VM: plugin configuration rejected (proxy_on_vm_start/proxy_on_configure returned false)");
       const slots: WorkerSlot[] = [];
       for (let w = 0; w < this.opts.workers; w++) {
         const vm = this.workerVm(config, c, w, false);
         const r = vm.createRoot(config);
-        if (!vm.startRoot(r)) throw new LoadError(vm.failed ? vm.failMessage : `Failed to configure Wasm VM on worker ${w}`);
+        if (!vm.startRoot(r)) throw vm.failed ? logged(vm.failMessage) : new LoadError(`Failed to configure Wasm VM on worker ${w}`);
         slots.push({ vm, root: r });
       }
       const p = new Plugin(this, config, c, slots, kind);
@@ -119,7 +124,7 @@ class Runtime implements WasmRuntimeHandle {
       return p;
     } catch (e) {
       const msg = (e as Error).message;
-      this.opts.log.log(4, msg);
+      if (!(e as { logged?: boolean }).logged) this.opts.log.log(4, msg);
       throw new Error(`${what}: ${msg}`);
     }
   }
