@@ -1,5 +1,5 @@
-// Montgomery arithmetic cross-checks: the dedicated squaring must equal mul(a, a) for every width
-// the suite uses, and to/from Montgomery form must round-trip.
+// Montgomery arithmetic cross-checks: the dedicated squaring must equal mul(a, a), the unrolled
+// widths (8, 12, 17 limbs) must equal the generic loop, and to/from Montgomery form must round-trip.
 import { Mont, limbsFromHex, cmp, copyLimbs } from "./bigint";
 
 let seed: u32 = 0x12345678;
@@ -19,6 +19,12 @@ function check(mod: StaticArray<u32>, rounds: i32): i32 {
     copyLimbs(z, x);
     M.sqr(z, z);
     if (cmp(y, z) != 0) bad++;
+    M.mulLoop(changetype<usize>(z), changetype<usize>(x), changetype<usize>(y));
+    M.mul(a, x, y);
+    if (cmp(a, z) != 0) bad++;                               // unrolled widths == loop form
+    for (let i = 0; i < n; i++) a[i] = next();
+    a[n - 1] = a[n - 1] >> 1;
+    M.toMont(x, a);
     M.fromMont(z, x);
     M.reduce(y, a);
     if (cmp(y, z) != 0) bad++;
@@ -31,6 +37,7 @@ describe("Mont", () => {
     expect(check(limbsFromHex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 8), 50)).toBe(0);
     expect(check(limbsFromHex("1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff", 17), 50)).toBe(0);
     expect(check(limbsFromHex("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed", 8), 50)).toBe(0);
+    expect(check(limbsFromHex("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff", 12), 50)).toBe(0);
     // odd 2048-bit value: 0xc5 repeated, last byte odd
     let h = "";
     for (let i = 0; i < 255; i++) h += "c5";

@@ -1,3 +1,5 @@
+import { montMul8, montMul12 } from "./montfixed";
+
 // Fixed-width unsigned big integers as little-endian u32 limbs (StaticArray<u32>), and Montgomery
 // arithmetic modulo an odd modulus (FIOS form of CIOS: product and reduction in one pass, u64
 // accumulators). Used by RSA (one exponentiation per verify) and by every curve's field and scalar
@@ -162,6 +164,14 @@ export class Mont {
 
   mulRaw(out: usize, a: usize, b: usize): void {
     const n = this.n;
+    if (n == 8) { montMul8(out, a, b, changetype<usize>(this.m), <u64>this.m0inv); return; }
+    if (n == 12) { montMul12(out, a, b, changetype<usize>(this.m), <u64>this.m0inv); return; }
+    this.mulLoop(out, a, b);
+  }
+
+  /** The generic loop form of mulRaw (any width; the unrolled widths are checked against it). */
+  mulLoop(out: usize, a: usize, b: usize): void {
+    const n = this.n;
     const t = changetype<usize>(this.t);
     const m = changetype<usize>(this.m);
     const m0inv = this.m0inv;
@@ -195,6 +205,7 @@ export class Mont {
    */
   sqr(out: StaticArray<u32>, a: StaticArray<u32>): void {
     const n = this.n;
+    if (n == 8 || n == 12) { this.mulRaw(changetype<usize>(out), changetype<usize>(a), changetype<usize>(a)); return; }
     const T = changetype<usize>(this.w);
     const ap = changetype<usize>(a);
     const m = changetype<usize>(this.m);
