@@ -56,6 +56,25 @@ function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
   return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
 }
 
+/**
+ * A text property whose value rarely changes between requests (cluster, route, SANs): when the
+ * bytes equal the last ones the last string is returned, so no string is decoded and label
+ * comparisons hit the same string.
+ */
+class TextProperty {
+  bytes: ArrayBuffer = new ArrayBuffer(0);
+  value: string = "";
+  constructor(public path: ArrayBuffer) {}
+  read(): string {
+    const b = getPropertyBytes(this.path);
+    if (b === null) return "";
+    if (sameBytes(b, this.bytes)) return this.value;
+    this.bytes = b;
+    this.value = String.UTF8.decode(b);
+    return this.value;
+  }
+}
+
 const enum PeerState { Pending = 0, Found = 1, NotFound = 2 }
 
 /** Decoded peers keyed by their filter-state bytes: a repeat peer costs one read and one memcmp. */
@@ -88,6 +107,23 @@ export class StatsRoot extends RootContext {
   facts: RequestFacts = new RequestFacts();
   attrs: StreamAttributes = new StreamAttributes();
   buildGauge: u32 = 0;
+  upPeerSan: TextProperty = new TextProperty(P_UP_PEER_SAN);
+  upLocalSan: TextProperty = new TextProperty(P_UP_LOCAL_SAN);
+  connPeerSan: TextProperty = new TextProperty(P_CONN_PEER_SAN);
+  connLocalSan: TextProperty = new TextProperty(P_CONN_LOCAL_SAN);
+  clusterName: TextProperty = new TextProperty(P_CLUSTER_NAME);
+  routeName: TextProperty = new TextProperty(P_ROUTE_NAME);
+  svcHost: TextProperty = new TextProperty(P_SVC_HOST);
+  svcName: TextProperty = new TextProperty(P_SVC_NAME);
+  svcNamespace: TextProperty = new TextProperty(P_SVC_NAMESPACE);
+  serviceOfCluster: string = "";
+  serviceKnown: bool = false;
+  serviceHost: string = "";
+  serviceName: string = "";
+  serviceNamespace: string = "";
+  /** listener_direction once seen (a root context serves the listener its filter config is on). */
+  direction: i64 = 0;
+  authority: TextProperty = new TextProperty(new ArrayBuffer(0));
 
   onConfigure(size: u32): bool {
     const r = parseConfig(this.pluginConfiguration(size));
@@ -122,7 +158,8 @@ export class StatsRoot extends RootContext {
   /** The reporter role for the current stream. */
   role(): Role {
     if (this.config.reporter != ReporterMode.Auto) return roleFor(this.config.reporter, 0);
-    let dir = getPropertyI64(P_LISTENER_DIRECTION, 0);
+    let dir = this.direction;
+    if (dir == 0) { dir = getPropertyI64(P_LISTENER_DIRECTION, 0); this.direction = dir; }
     // Without a listener direction, Istio's Wasm-era root ids tell the side (stats_inbound/_outbound).
     if (dir == 0 && this.rootId.includes("inbound")) dir = 1;
     return roleFor(ReporterMode.Auto, dir);
@@ -212,7 +249,13 @@ export class StatsStream extends Context {
     const ct = getHeaderBytes(HeaderMap.RequestHeaders, H_CONTENT_TYPE);
     // Istio: gRPC is a request whose content-type starts with application/grpc.
     this.grpc = ct !== null && ct.byteLength >= 16 && String.UTF8.decode(ct).startsWith("application/grpc");
-    if (!this.stats.config.disableHostHeaderFallback) this.host = text(getHeaderBytes(HeaderMap.RequestHeaders, H_AUTHORITY));
+    if (!this.stats.config.disableHostHeaderFallback) {
+      const h = getHeaderBytes(HeaderMap.RequestHeaders, H_AUTHORITY);
+      const cache = this.stats.authority;
+      if (h === null) this.host = "";
+      else if (sameBytes(h, cache.bytes)) this.host = cache.value;
+      else { cache.bytes = h; cache.value = String.UTF8.decode(h); this.host = cache.value; }
+    }
     return HeadersStatus.Continue;
   }
 
@@ -250,20 +293,32 @@ export class StatsStream extends Context {
   /** Facts shared by HTTP and TCP: flags, principals, security policy, destination service inputs. */
   private readFacts(role: Role, f: RequestFacts): RequestFacts {
     f.responseFlags = responseFlagsString(getPropertyI64(P_RESPONSE_FLAGS, 0));
+    const root = this.stats;
     if (role == Role.Source) {
       f.mtls = false;
-      f.peerPrincipal = text(getPropertyBytes(P_UP_PEER_SAN));
-      f.localPrincipal = text(getPropertyBytes(P_UP_LOCAL_SAN));
+      f.peerPrincipal = root.upPeerSan.read();
+      f.localPrincipal = root.upLocalSan.read();
     } else {
       f.mtls = getPropertyBool(P_MTLS, false);
-      f.peerPrincipal = text(getPropertyBytes(P_CONN_PEER_SAN));
-      f.localPrincipal = text(getPropertyBytes(P_CONN_LOCAL_SAN));
+      f.peerPrincipal = root.connPeerSan.read();
+      f.localPrincipal = root.connLocalSan.read();
     }
-    f.clusterName = text(getPropertyBytes(P_CLUSTER_NAME));
-    f.routeName = this.isTcp ? "" : text(getPropertyBytes(P_ROUTE_NAME));
-    f.serviceHost = text(getPropertyBytes(P_SVC_HOST));
-    f.serviceName = f.serviceHost.length > 0 ? text(getPropertyBytes(P_SVC_NAME)) : "";
-    f.serviceNamespace = f.serviceHost.length > 0 ? text(getPropertyBytes(P_SVC_NAMESPACE)) : "";
+    const cluster = root.clusterName.read();
+    f.clusterName = cluster;
+    f.routeName = this.isTcp ? "" : root.routeName.read();
+    // Istio names clusters after the service (outbound|port|subset|host), so the service metadata
+    // is read again only when the cluster changes.
+    if (changetype<usize>(cluster) != changetype<usize>(root.serviceOfCluster) || !root.serviceKnown) {
+      root.serviceOfCluster = cluster;
+      root.serviceKnown = true;
+      const host = cluster.length > 0 ? root.svcHost.read() : "";
+      root.serviceHost = host;
+      root.serviceName = host.length > 0 ? root.svcName.read() : "";
+      root.serviceNamespace = host.length > 0 ? root.svcNamespace.read() : "";
+    }
+    f.serviceHost = root.serviceHost;
+    f.serviceName = root.serviceName;
+    f.serviceNamespace = root.serviceNamespace;
     f.responseCode = 0;
     f.grpcStatus = -1;
     f.hostHeader = "";

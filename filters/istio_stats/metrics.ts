@@ -36,23 +36,33 @@ export const OVERFLOW_METRIC = "istio_stats_overflow_total";
 /** Value of every non-reporter label of the overflow series. */
 export const OVERFLOW_VALUE = "overflow";
 
+/** One distinct label set of a plan, with the metric id of each metric using it (0 = not defined yet). */
+export class LabelSet {
+  ids: StaticArray<u32> = new StaticArray<u32>(METRIC_COUNT);
+  next: LabelSet | null = null;
+  constructor(public values: StaticArray<string>, public hash: u64, public overflow: bool) {}
+}
+
 /**
  * The labels one or more metrics carry, in stat-name order: each field is a standard tag (value
  * from the 25-array) or an expression (override or custom dimension; errors report `unknown`).
- * Metrics with identical plans share one, so a request builds each label string once.
+ * Metrics with identical plans share one, so a request resolves its label set once per plan.
+ *
+ * Label sets are found by a 64-bit hash of the values and confirmed value by value; the encoded
+ * stat name is built only when a metric id is defined. So a request of a known label set builds no
+ * string and hashes only the short values.
  */
 export class LabelPlan {
   names: Array<string> = new Array<string>();
   std: Array<i32> = new Array<i32>();          // Tag index, or -1 for an expression
   exprs: Array<Node | null> = new Array<Node | null>();
   signature: string = "";
-  // Last label set seen (values and encoded string): consecutive requests of one workload pair
-  // usually repeat it, and then no string is built and no map is hashed.
-  lastValues: Array<string> = new Array<string>();
-  lastKey: string = "";
-  hasLast: bool = false;
-  /** Pre-encoded overflow label string (reporter kept, every other label `overflow`). */
-  overflowKey: string = "";
+  /** Position in the recorder's plan list. */
+  index: i32 = 0;
+  sets: Map<u64, LabelSet> = new Map<u64, LabelSet>();
+  size: i32 = 0;
+  last: LabelSet | null = null;
+  overflowSet: LabelSet | null = null;
 
   finish(): void {
     let sig = "";
@@ -60,77 +70,105 @@ export class LabelPlan {
       sig += this.names[i] + (this.std[i] >= 0 ? "" : "=" + changetype<usize>(this.exprs[i]).toString()) + ";";
     }
     this.signature = sig;
-    for (let i = 0; i < this.names.length; i++) this.lastValues.push("");
   }
 
-  /** Encodes the label part of a stat name for these values (one per field). */
-  encode(values: Array<string>): string {
-    let s = "";
-    for (let i = 0, n = this.names.length; i < n; i++) s += encodeField(unchecked(this.names[i]), unchecked(values[i]));
-    return s;
-  }
-
-  /** The overflow series' labels: the reporter as given, every other label `overflow`. */
-  encodeOverflow(reporter: string): string {
-    let s = "";
-    for (let i = 0, n = this.names.length; i < n; i++) {
-      const name = unchecked(this.names[i]);
-      s += encodeField(name, name == "reporter" ? reporter : OVERFLOW_VALUE);
+  /**
+   * The label set for `values` (the first names.length entries), created if new. Past `max` sets
+   * (when max > 0) a new combination gets the shared overflow set instead.
+   */
+  resolve(values: Array<string>, max: i32, reporter: string): LabelSet {
+    const n = this.names.length;
+    const last = this.last;
+    if (last !== null && sameValues(last.values, values, n)) return last;
+    const h = hashValues(values, n);
+    let found: LabelSet | null = this.sets.has(h) ? this.sets.get(h) : null;
+    let head = found;
+    while (found !== null && !sameValues(found.values, values, n)) found = found.next;
+    if (found === null) {
+      if (max > 0 && this.size >= max) return this.overflow(reporter);
+      const copy = new StaticArray<string>(n);
+      for (let i = 0; i < n; i++) unchecked(copy[i] = unchecked(values[i]));
+      found = new LabelSet(copy, h, false);
+      found.next = head;
+      this.sets.set(h, found);
+      this.size++;
     }
+    this.last = found;
+    return found;
+  }
+
+  private overflow(reporter: string): LabelSet {
+    let o = this.overflowSet;
+    if (o === null) {
+      const n = this.names.length;
+      const v = new StaticArray<string>(n);
+      for (let i = 0; i < n; i++) unchecked(v[i] = this.names[i] == "reporter" ? reporter : OVERFLOW_VALUE);
+      o = new LabelSet(v, 0, true);
+      this.overflowSet = o;
+    }
+    return o;
+  }
+
+  /** The label part of a stat name for a set. */
+  encode(set: LabelSet): string {
+    let s = "";
+    for (let i = 0, n = this.names.length; i < n; i++) s += encodeField(unchecked(this.names[i]), unchecked(set.values[i]));
     return s;
   }
+}
+
+function sameValues(a: StaticArray<string>, b: Array<string>, n: i32): bool {
+  for (let i = 0; i < n; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
+  return true;
+}
+
+/** FNV-1a over the UTF-16 units of every value, with a separator between values. */
+function hashValues(values: Array<string>, n: i32): u64 {
+  let h: u64 = 0xcbf29ce484222325;
+  for (let i = 0; i < n; i++) {
+    const v = unchecked(values[i]);
+    const p = changetype<usize>(v);
+    const len = <usize>v.length << 1;
+    for (let k: usize = 0; k < len; k += 2) {
+      h = (h ^ <u64>load<u16>(p + k)) * 0x100000001b3;
+    }
+    h = (h ^ 0xffff) * 0x100000001b3;
+  }
+  return h;
 }
 
 /**
- * One metric's series: label string -> metric id, defined on first use. With `maxSeries` > 0, a new
- * label set beyond the limit is recorded under the overflow series and counted in
- * istio_stats_overflow_total{metric=...}, so a label explosion (a per-user header as a dimension)
- * cannot grow memory without bound.
+ * One metric: its definitions per label set (held in the plan's LabelSets) and the cardinality
+ * guard's accounting. With `maxSeries` > 0, a label set beyond the limit is recorded under the
+ * overflow series and counted in istio_stats_overflow_total{metric=...}, so a label explosion (a
+ * per-user header as a dimension) cannot grow memory without bound.
  */
 export class MetricSeries {
-  ids: Map<string, u32> = new Map<string, u32>();
   count: i32 = 0;
-  overflowId: u32 = 0;
   overflowCounterId: u32 = 0;
   overflowed: u64 = 0;
-  lastKey: string = "";
-  lastId: u32 = 0;
-  constructor(public spec: MetricSpec, public plan: LabelPlan, public maxSeries: i32) {}
+  constructor(public index: i32, public spec: MetricSpec, public plan: LabelPlan, public maxSeries: i32) {}
 
   get fullName(): string { return METRIC_PREFIX + this.spec.name; }
 
-  /** The metric id for a label string (0 when the host refused to define it). */
-  idFor(key: string, reporter: string): u32 {
-    if (changetype<usize>(key) == changetype<usize>(this.lastKey) && this.lastId != 0) return this.lastId;
-    let id: u32 = 0;
-    if (this.ids.has(key)) {
-      id = this.ids.get(key);
-    } else if (this.maxSeries > 0 && this.count >= this.maxSeries) {
-      id = this.overflow(reporter);
-    } else {
-      id = defineMetric(this.spec.type, key + this.fullName);
-      if (id != 0) { this.ids.set(key, id); this.count++; }
+  /** The metric id for a label set, defined on first use (0 when the host refused). */
+  idFor(set: LabelSet): u32 {
+    if (set.overflow) {
+      this.overflowed++;
+      if (this.overflowCounterId == 0) {
+        this.overflowCounterId = defineMetric(MetricType.Counter, encodeField("metric", this.fullName) + OVERFLOW_METRIC);
+      }
+      if (this.overflowCounterId != 0) incrementMetric(this.overflowCounterId, 1);
     }
-    this.lastKey = key;
-    this.lastId = id;
+    let id = unchecked(set.ids[this.index]);
+    if (id == 0) {
+      id = defineMetric(this.spec.type, this.plan.encode(set) + this.fullName);
+      unchecked(set.ids[this.index] = id);
+      if (id != 0 && !set.overflow) this.count++;
+    }
     return id;
   }
-
-  private overflow(reporter: string): u32 {
-    this.overflowed++;
-    if (this.overflowCounterId == 0) {
-      this.overflowCounterId = defineMetric(MetricType.Counter, encodeField("metric", this.fullName) + OVERFLOW_METRIC);
-    }
-    if (this.overflowCounterId != 0) incrementCounter(this.overflowCounterId);
-    if (this.overflowId == 0) {
-      this.overflowId = defineMetric(this.spec.type, this.plan.encodeOverflow(reporter) + this.fullName);
-    }
-    // Not cached as lastId: the next request must be checked against the map again.
-    return this.overflowId;
-  }
 }
-
-function incrementCounter(id: u32): void { incrementMetric(id, 1); }
 
 /**
  * Builds the plan of one metric from the standard subset and the config overrides that name it

@@ -3,20 +3,22 @@
 import { MetricType, incrementMetric, recordMetric } from "../../shared/abi/host";
 import { Node, Attributes, evaluateString } from "../../shared/expr";
 import { StatsConfig } from "./config";
-import { METRIC_COUNT, METRIC_SPECS, LabelPlan, MetricSeries, buildPlan } from "./metrics";
+import { METRIC_COUNT, METRIC_SPECS, LabelPlan, LabelSet, MetricSeries, buildPlan } from "./metrics";
 import { UNKNOWN } from "./labels";
 
 export class Recorder {
   /** Indexed by M; null when the metric is dropped by config. */
   series: StaticArray<MetricSeries | null> = new StaticArray<MetricSeries | null>(METRIC_COUNT);
   plans: Array<LabelPlan> = new Array<LabelPlan>();
-  /** Per plan: the label string for the current event ("" = not computed yet). */
-  private keys: Array<string> = new Array<string>();
+  /** Per plan: the label set of the current event (null = not resolved yet). */
+  private current: Array<LabelSet | null> = new Array<LabelSet | null>();
+  private maxSeries: i32 = 0;
   private scratch: Array<string> = new Array<string>();
   /** True when any plan evaluates an expression (the context then prepares Attributes). */
   usesExpressions: bool = false;
 
   constructor(cfg: StatsConfig) {
+    this.maxSeries = cfg.maxSeriesPerMetric;
     for (let m = 0; m < METRIC_COUNT; m++) {
       const spec = unchecked(METRIC_SPECS[m]);
       const removed = new Array<string>();
@@ -37,28 +39,28 @@ export class Recorder {
         if (this.plans[i].signature == plan.signature) { plan = this.plans[i]; shared = true; break; }
       }
       if (!shared) {
+        plan.index = this.plans.length;
         this.plans.push(plan);
-        this.keys.push("");
+        this.current.push(null);
         for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) this.usesExpressions = true;
         while (this.scratch.length < plan.names.length) this.scratch.push("");
       }
-      unchecked(this.series[m] = new MetricSeries(spec, plan, cfg.maxSeriesPerMetric));
+      unchecked(this.series[m] = new MetricSeries(m, spec, plan, cfg.maxSeriesPerMetric));
     }
   }
 
-  /** Starts an event: label strings are computed lazily, once per plan. */
+  /** Starts an event: label sets are resolved lazily, once per plan. */
   begin(): void {
-    for (let i = 0, n = this.keys.length; i < n; i++) unchecked(this.keys[i] = "");
+    for (let i = 0, n = this.current.length; i < n; i++) unchecked(this.current[i] = null);
   }
 
-  /** The label string of `plan` for this event's standard values and attributes. */
-  private keyOf(plan: LabelPlan, std: StaticArray<string>, attrs: Attributes | null): string {
-    const idx = this.plans.indexOf(plan);
-    const have = unchecked(this.keys[idx]);
-    if (have.length > 0) return have;
+  /** The label set of `plan` for this event's standard values and attributes. */
+  private setOf(plan: LabelPlan, std: StaticArray<string>, attrs: Attributes | null): LabelSet {
+    const idx = plan.index;
+    const have = unchecked(this.current[idx]);
+    if (have !== null) return have;
     const n = plan.names.length;
     const values = this.scratch;
-    let same = plan.hasLast;
     for (let i = 0; i < n; i++) {
       const tag = unchecked(plan.std[i]);
       let v: string = UNKNOWN;
@@ -68,25 +70,17 @@ export class Recorder {
         if (r !== null) v = r;
       }
       unchecked(values[i] = v);
-      if (same && unchecked(plan.lastValues[i]) != v) same = false;
     }
-    let key: string;
-    if (same) key = plan.lastKey;
-    else {
-      key = plan.encode(values);
-      for (let i = 0; i < n; i++) unchecked(plan.lastValues[i] = unchecked(values[i]));
-      plan.lastKey = key;
-      plan.hasLast = true;
-    }
-    unchecked(this.keys[idx] = key);
-    return key;
+    const set = plan.resolve(values, this.maxSeries, unchecked(std[0]));
+    unchecked(this.current[idx] = set);
+    return set;
   }
 
   /** Metric id for metric `m` in this event, 0 when dropped or refused by the host. */
   id(m: i32, std: StaticArray<string>, attrs: Attributes | null): u32 {
     const s = unchecked(this.series[m]);
     if (s === null) return 0;
-    return s.idFor(this.keyOf(s.plan, std, attrs), unchecked(std[0]));
+    return s.idFor(this.setOf(s.plan, std, attrs));
   }
 
   /** Counter += delta (skipped for 0: Envoy refuses non-positive counter deltas). */
