@@ -169,3 +169,11 @@ describe("bootstrap loader: refusals name the path and field", () => {
     assert.throws(() => parseBootstrap("node: [unclosed", "bad.yaml", { skipFiles: true }), /bootstrap: \(yaml\): bad\.yaml/);
   });
 });
+
+describe("bootstrap loader: route validation", () => {
+  it("a route to an unknown cluster is refused, as Envoy validates static route tables", () => {
+    const e = loadErr(edited((d) => { hcm(d).route_config.virtual_hosts[0].routes[0].route.cluster = "ghost"; }));
+    assert.equal(e.at, `static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.cluster`);
+    assert.match(e.message, /unknown cluster "ghost"/);
+  });
+});

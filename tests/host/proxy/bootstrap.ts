@@ -265,6 +265,16 @@ class Loader {
       names.add(c.name);
     }
     const listeners = list("static_resources.listeners", sr.listeners).map((l, i) => this.listener(`static_resources.listeners[${i}]`, l, names));
+    // Envoy validates that a static route table's clusters exist (validate_clusters defaults to true).
+    listeners.forEach((l, i) => l.filters.forEach((f, j) => {
+      if (f.kind !== "http_connection_manager") return;
+      f.virtualHosts.forEach((vh, k) => vh.routes.forEach((r, m) => {
+        if (r.cluster !== undefined && !names.has(r.cluster)) {
+          throw new BootstrapError(`static_resources.listeners[${i}].filter_chains[0].filters[${j}].typed_config.route_config.virtual_hosts[${k}].routes[${m}].route.cluster`,
+            `unknown cluster "${r.cluster}"`);
+        }
+      }));
+    }));
     return { file: this.file, node, admin, statsTags: tags, useAllDefaultTags: useAll, listeners, clusters };
   }
 
