@@ -334,22 +334,8 @@ export function serializeValue(v: Value): Uint8Array | Status.SerializationFailu
 
 const utf8 = new TextDecoder();
 
-// Filters ask for the same few paths on every request: remember their split form.
-const pathCache = new Map<string, string[]>();
-
 /** Splits the guest's path bytes on NUL (an empty trailing segment is ignored). */
 export function splitPath(path: Uint8Array): string[] {
-  const key = Buffer.from(path.buffer, path.byteOffset, path.byteLength).toString("latin1");
-  let segs = pathCache.get(key);
-  if (segs === undefined) {
-    segs = splitPathUncached(path);
-    if (pathCache.size >= 4096) pathCache.clear();
-    pathCache.set(key, segs);
-  }
-  return segs;
-}
-
-function splitPathUncached(path: Uint8Array): string[] {
   const segs: string[] = [];
   let start = 0;
   for (let i = 0; i <= path.length; i++) {
@@ -362,7 +348,10 @@ function splitPathUncached(path: Uint8Array): string[] {
 }
 
 export function getProperty(src: PropertySource, path: Uint8Array): Uint8Array | Status {
-  const segs = splitPath(path);
+  return getPropertySegments(src, splitPath(path));
+}
+
+export function getPropertySegments(src: PropertySource, segs: string[]): Uint8Array | Status {
   if (!segs.length) return Status.NotFound;
   let v = topLevel(src, segs[0]);
   for (let i = 1; v !== undefined && i < segs.length; i++) v = step(v, segs[i]);

@@ -15,7 +15,7 @@ import type {
 } from "../api";
 import { AbiVersion, WASI, WASI_MODULES, envFunctions } from "./link";
 import { decodePairs, encodePairs } from "./pairs";
-import { PropertySource, getProperty } from "./properties";
+import { PropertySource, getPropertySegments, splitPath } from "./properties";
 import { Status, MapType, BufferType, StreamType, Errno } from "./status";
 import type { SharedState } from "./shared";
 import type { EnvoyStatsStore, StatKind } from "./stats";
@@ -174,6 +174,7 @@ export class WasmVm {
   private restrict: Set<string> | null = null;
   private buf!: ArrayBuffer;
   private u8!: Uint8Array;
+  private mb!: Buffer; // Buffer view of the same memory: native utf8 slicing/writing without copies
   private dv!: DataView;
   private malloc!: Function;
   private nextHttpToken = 0;
@@ -297,6 +298,7 @@ export class WasmVm {
     if (b !== this.buf) {
       this.buf = b;
       this.u8 = new Uint8Array(b);
+      this.mb = Buffer.from(b);
       this.dv = new DataView(b);
     }
   }
@@ -317,8 +319,52 @@ export class WasmVm {
   }
 
   readString(ptr: number, len: number): string | null {
-    const v = this.read(ptr, len);
-    return v === null ? null : utf8.decode(v);
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    if (ptr + len > this.u8.length) return null;
+    if (len === 0) return "";
+    return this.mb.toString("utf8", ptr, ptr + len);
+  }
+
+  /** copyOut for a string: malloc(exact UTF-8 length) and encode straight into guest memory. */
+  copyOutString(str: string, ptrPtr: number, sizePtr: number): Status {
+    const len = Buffer.byteLength(str);
+    if (len === 0) return this.copyOut(EMPTY, ptrPtr, sizePtr);
+    const saved = this.restrict;
+    this.restrict = MALLOC_ALLOWED;
+    let ptr: number;
+    try {
+      ptr = (this.malloc(len) as number) >>> 0;
+    } finally {
+      this.restrict = saved;
+    }
+    this.refresh();
+    if (ptr === 0 || ptr + len > this.u8.length) return Status.InvalidMemoryAccess;
+    this.mb.write(str, ptr, len, "utf8");
+    return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, len) ? Status.Ok : Status.InvalidMemoryAccess;
+  }
+
+  // Filters ask for the same few property paths on every request: a small cache keyed by an
+  // FNV-1a hash of the guest bytes (verified byte for byte) avoids decoding them each time.
+  private pathCache = new Map<number, { bytes: Uint8Array; segs: string[] }>();
+  propertyPath(ptr: number, len: number): string[] | null {
+    this.refresh();
+    ptr >>>= 0; len >>>= 0;
+    if (ptr + len > this.u8.length) return null;
+    const u8 = this.u8;
+    let h = 0x811c9dc5 ^ len;
+    for (let i = ptr, end = ptr + len; i < end; i++) h = Math.imul(h ^ u8[i], 16777619);
+    const hit = this.pathCache.get(h);
+    if (hit && hit.bytes.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) if (hit.bytes[i] !== u8[ptr + i]) { same = false; break; }
+      if (same) return hit.segs;
+    }
+    const bytes = u8.slice(ptr, ptr + len);
+    const segs = splitPath(bytes);
+    if (this.pathCache.size >= 1024) this.pathCache.clear();
+    this.pathCache.set(h, { bytes, segs });
+    return segs;
   }
 
   writeU32(ptr: number, value: number): boolean {
@@ -554,9 +600,9 @@ export class WasmVm {
         return Status.Ok;
       },
       proxy_get_property(pathPtr: number, pathSize: number, retPtr: number, retSize: number) {
-        const path = vm.read(pathPtr, pathSize);
+        const path = vm.propertyPath(pathPtr, pathSize);
         if (path === null) return Status.InvalidMemoryAccess;
-        const v = getProperty(vm.ctx().propertySource(), path);
+        const v = getPropertySegments(vm.ctx().propertySource(), path);
         if (typeof v === "number") return v;
         return vm.copyOut(v, retPtr, retSize);
       },
@@ -596,7 +642,7 @@ export class WasmVm {
         const key = vm.readString(kPtr, kSize);
         if (key === null) return Status.InvalidMemoryAccess;
         const lk = key.toLowerCase();
-        for (const [k, v] of m) if (k === lk) return vm.copyOut(Buffer.from(v, "utf8"), retPtr, retSize);
+        for (const [k, v] of m) if (k === lk) return vm.copyOutString(v, retPtr, retSize);
         if (vm.abi === "0.1.0") return vm.copyOut(EMPTY, retPtr, retSize);
         return Status.NotFound;
       },
