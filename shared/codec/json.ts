@@ -14,22 +14,33 @@ export enum JsonKind { Null = 0, Bool = 1, Number = 2, String = 3, Array = 4, Ob
 /** Deepest nesting accepted; deeper input is an error, not a stack overflow trap. */
 export const JSON_MAX_DEPTH: i32 = 64;
 
+// Scalars share these (never mutated: set/push give a value its own arrays first), so a large
+// document costs one small object per scalar instead of three.
+const NO_ITEMS = new Array<JsonValue>(0);
+const NO_KEYS = new Array<string>(0);
+
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   bool: bool = false;
   num: f64 = 0;
   str: string = "";
-  /** Array elements, or object values (parallel to `keys`), in document order. */
-  items: Array<JsonValue> = new Array<JsonValue>();
+  /** Array elements, or object values (parallel to `keys`), in document order. Read-only for scalars. */
+  items: Array<JsonValue> = NO_ITEMS;
   /** Object keys in document order. */
-  keys: Array<string> = new Array<string>();
+  keys: Array<string> = NO_KEYS;
 
   static null(): JsonValue { return new JsonValue(); }
   static fromBool(b: bool): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Bool; v.bool = b; return v; }
   static fromNumber(n: f64): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Number; v.num = n; return v; }
   static fromString(s: string): JsonValue { const v = new JsonValue(); v.kind = JsonKind.String; v.str = s; return v; }
-  static array(): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Array; return v; }
-  static object(): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Object; return v; }
+  static array(): JsonValue { const v = new JsonValue(); v.kind = JsonKind.Array; v.items = new Array<JsonValue>(); return v; }
+  static object(): JsonValue {
+    const v = new JsonValue();
+    v.kind = JsonKind.Object;
+    v.items = new Array<JsonValue>();
+    v.keys = new Array<string>();
+    return v;
+  }
 
   get isNull(): bool { return this.kind == JsonKind.Null; }
   get isBool(): bool { return this.kind == JsonKind.Bool; }
@@ -80,12 +91,15 @@ export class JsonValue {
 
   /** Adds a member (builder use; does not check for duplicates). */
   set(key: string, value: JsonValue): JsonValue {
+    if (this.keys === NO_KEYS) this.keys = new Array<string>();
+    if (this.items === NO_ITEMS) this.items = new Array<JsonValue>();
     this.keys.push(key);
     this.items.push(value);
     return this;
   }
 
   push(value: JsonValue): JsonValue {
+    if (this.items === NO_ITEMS) this.items = new Array<JsonValue>();
     this.items.push(value);
     return this;
   }
