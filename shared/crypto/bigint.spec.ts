@@ -43,5 +43,6 @@ describe("Mont", () => {
     for (let i = 0; i < 255; i++) h += "c5";
     h += "c7";
     expect(check(limbsFromHex(h, 64), 10)).toBe(0);
+    expect(check(limbsFromHex("9d" + h + "3b", 65), 10)).toBe(0); // 65 limbs: the unrolled loops' remainders
   });
 });
