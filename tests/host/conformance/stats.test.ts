@@ -55,6 +55,7 @@ test("Prometheus: wasmcustom stripped, no envoy_ prefix, Istio-style stats_tags 
     "request_headers define 0 my.custom-thing",
     "request_headers inc metric 1",
     "request_headers define 1 9lives",
+    "request_headers define 1 a_gauge",
   ].join("\n"));
   p.newHttpFilter(0, new FakeHttpCallbacks()).decodeHeaders(requestHeaders(), true);
   e.stats.counterAdd("cluster.backend.upstream_rq_200", 4);
@@ -76,6 +77,9 @@ test("Prometheus: wasmcustom stripped, no envoy_ prefix, Istio-style stats_tags 
   assert.ok(prom.includes('istio_request_duration_milliseconds_bucket{reporter="destination",le="+Inf"} 2\n'));
   assert.ok(prom.includes('istio_request_duration_milliseconds_sum{reporter="destination"} 3007\n'));
   assert.ok(prom.includes('istio_request_duration_milliseconds_count{reporter="destination"} 2\n'));
+  const types = [...prom.matchAll(/^# TYPE \S+ (\w+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(types, [...types].sort((a, b) => ["counter", "gauge", "histogram"].indexOf(a) - ["counter", "gauge", "histogram"].indexOf(b)),
+    "counters, then gauges, then histograms");
   const txt = e.stats.text();
   assert.ok(txt.includes("wasmcustom.my.custom-thing: 1\n"), "/stats keeps the full name");
   await e.runtime.shutdown();

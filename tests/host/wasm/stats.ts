@@ -137,8 +137,10 @@ export class EnvoyStatsStore implements StatsStore {
         g.lines.push(`${metric}_count${braces()} ${s.count}`);
       }
     }
+    // Envoy's formatter writes counters, then gauges, then histograms, each sorted by name.
+    const rank: Record<StatKind, number> = { counter: 0, gauge: 1, histogram: 2 };
     let out = "";
-    for (const name of [...groups.keys()].sort()) {
+    for (const name of [...groups.keys()].sort((a, b) => rank[groups.get(a)!.kind] - rank[groups.get(b)!.kind] || (a < b ? -1 : a > b ? 1 : 0))) {
       const g = groups.get(name)!;
       out += `# TYPE ${name} ${g.kind}\n${g.lines.join("\n")}\n`;
     }
