@@ -168,6 +168,20 @@ describe("e2e: client sidecar -> mTLS -> server sidecar -> demo app", () => {
     assert.equal(got, payload);
   });
 
+  it("TCP half-close: the client's FIN travels through both sidecars and the echo still comes back", async () => {
+    const got = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect({ host: demo.urls.tcp.host, port: demo.urls.tcp.port });
+      let out = "";
+      const timer = setTimeout(() => { sock.destroy(); reject(new Error(`timeout, got ${JSON.stringify(out)}`)); }, 5000);
+      sock.setEncoding("utf8");
+      sock.on("connect", () => sock.end("half-closed request"));
+      sock.on("data", (d) => (out += d));
+      sock.on("close", () => { clearTimeout(timer); resolve(out); });
+      sock.on("error", (e) => { clearTimeout(timer); reject(e); });
+    });
+    assert.equal(got, "half-closed request");
+  });
+
   it("StreamInfo the wasm filters get is real: mTLS with SPIFFE URI SANs, direction, upstream facts", async () => {
     const r = await h1(`${demo.urls.http}/identity`, { headers: { "x-probe": "identity" } });
     assert.equal(r.status, 200);

@@ -132,7 +132,9 @@ export class Cluster {
     const { host, port } = this.hostPort(ep);
     return new Promise((resolve, reject) => {
       const tlsCtx = this.model.tls;
-      const sock: net.Socket = tlsCtx ? tls.connect({ host, port, ...clientTlsOptions(tlsCtx, tlsCtx.alpn) }) : net.connect({ host, port });
+      const sock: net.Socket = tlsCtx
+        ? tls.connect({ host, port, allowHalfOpen: true, ...clientTlsOptions(tlsCtx, tlsCtx.alpn) } as tls.ConnectionOptions)
+        : net.connect({ host, port, allowHalfOpen: true });
       const timer = setTimeout(() => { sock.destroy(); reject(new ClusterError("UF", "connection_timeout", `cluster ${this.name}: connect timeout`)); }, this.model.connectTimeoutMs);
       sock.once(tlsCtx ? "secureConnect" : "connect", () => {
         clearTimeout(timer);

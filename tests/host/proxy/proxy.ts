@@ -161,9 +161,10 @@ export class Proxy {
       }
       handle(sock, info, id % this.workers, alpn);
     };
+    // Half-open sockets: a downstream FIN is forwarded (tcp_proxy) while answers still flow back.
     const server = l.tls
-      ? tls.createServer(serverTlsOptions(l.tls)).on("secureConnection", onSocket).on("tlsClientError", () => { /* handshake failures close the socket */ })
-      : net.createServer(onSocket);
+      ? tls.createServer({ ...serverTlsOptions(l.tls), allowHalfOpen: true }).on("secureConnection", onSocket).on("tlsClientError", () => { /* handshake failures close the socket */ })
+      : net.createServer({ allowHalfOpen: true }, onSocket);
     // TLS servers see the raw socket first; track it so stop() can reach half-open handshakes.
     if (l.tls) server.on("connection", (s: net.Socket) => { this.sockets.add(s); s.on("close", () => this.sockets.delete(s)); });
     await this.listen(server, this.mapPort(l.address.port), l.address.address);

@@ -69,8 +69,10 @@ export class TcpProxy {
         up = sock;
         cluster.describeSocket(sock, si.upstream!);
         sock.on("data", (d: Buffer) => runWrite(d, false));
-        sock.on("end", () => { runWrite(Buffer.alloc(0), true); closeAll("LocalClose", "RemoteClose"); });
-        sock.on("error", () => closeAll("LocalClose", "RemoteClose"));
+        // Upstream finished: pass its end downstream, then the connection is over. The downstream
+        // event is RemoteClose if the downstream had already half-closed, else we close it (LocalClose).
+        sock.on("end", () => { runWrite(Buffer.alloc(0), true); closeAll(readEnd ? "RemoteClose" : "LocalClose", "RemoteClose"); });
+        sock.on("error", () => closeAll(readEnd ? "RemoteClose" : "LocalClose", "RemoteClose"));
         runRead(filters.length);
       }, () => {
         si.responseFlags.push("UF");
@@ -116,10 +118,13 @@ export class TcpProxy {
         stats.counterAdd(`${prefix}.downstream_cx_tx_bytes_total`, holder.buf.length);
         down.write(holder.buf);
       }
+      if (end) down.end();
     };
 
     down.on("data", (d: Buffer) => { readBuf = Buffer.concat([readBuf, d]); runRead(0); });
-    down.on("end", () => { readEnd = true; runRead(0); closeAll("RemoteClose"); });
+    // Half-close: the downstream FIN goes upstream (tcp_proxy), answers keep flowing back until the
+    // upstream closes too.
+    down.on("end", () => { readEnd = true; runRead(0); });
     down.on("error", () => closeAll("RemoteClose"));
     down.on("close", () => closeAll("RemoteClose"));
     runRead(0);
