@@ -65,6 +65,31 @@ describe("RFC 8037 A.4/A.5 (EdDSA)", () => {
   });
 });
 
+describe("RFC 7515 A.2/A.3 through the JWK helpers and jwsVerify", () => {
+  const A1_PAYLOAD = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+  it("RS256", () => {
+    const k = new JwsKey();
+    k.rsa = rsaKeyFromJwk("ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ", "AQAB");
+    expect(k.rsa).not.toBeNull();
+    const sig = b64u("cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw");
+    const input = utf8("eyJhbGciOiJSUzI1NiJ9." + A1_PAYLOAD);
+    expect(jwsVerify("RS256", k, input, sig)).toBe(true);
+    expect(jwsVerify("PS256", k, input, sig)).toBe(false, "PKCS#1 v1.5 signature presented as PSS");
+    expect(jwsVerify("HS256", k, input, sig)).toBe(false, "RSA key for an HMAC alg");
+  });
+  it("ES256, bound to P-256", () => {
+    const k = new JwsKey();
+    k.ec = ecKeyFromJwk("P-256", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0");
+    expect(k.ec).not.toBeNull();
+    const sig = b64u("DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q");
+    const input = utf8("eyJhbGciOiJFUzI1NiJ9." + A1_PAYLOAD);
+    expect(jwsVerify("ES256", k, input, sig)).toBe(true);
+    expect(jwsVerify("ES384", k, input, sig)).toBe(false, "P-256 key for ES384");
+    expect(ecKeyFromJwk("P-384", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")).toBeNull("P-256 coordinates named P-384");
+    expect(ecKeyFromJwk("P-256", "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a4")).toBeNull("y off the curve");
+  });
+});
+
 describe("malformed input is a clean false, never a trap", () => {
   it("handles empty and wrong-length inputs", () => {
     const e = new ArrayBuffer(0);
