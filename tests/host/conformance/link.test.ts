@@ -86,3 +86,15 @@ test("ABI 0.1.0: two-parameter on_request_headers, proxy_continue_request, missi
   assert.deepEqual(cb.actions, ["continueDecoding"]);
   await e.runtime.shutdown();
 });
+
+test("a module with neither malloc nor proxy_on_memory_allocate is refused", async () => {
+  const msg = await refusal("host_no_malloc");
+  assert.ok(msg.endsWith("Wasm module is missing malloc function."), msg);
+});
+
+test("without malloc the host allocates through proxy_on_memory_allocate", async () => {
+  const e = env();
+  await e.runtime.loadPlugin(pluginConfig(fixture("host_alloc")), "http");
+  assert.deepEqual(e.logs.guest(), ["R alloc 0 1 probe", "R alloc 0 1 probe"], "canary and worker: one exact-length allocation each");
+  await e.runtime.shutdown();
+});
