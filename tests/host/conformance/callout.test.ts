@@ -19,6 +19,7 @@ test("http_call: validation, tokens 4, 8, callback on the root with counts, resp
     "request_headers call backend 0 :method GET :authority x",
     "request_headers call backend 0 :path / :authority x",
     "request_headers call backend 0 :method GET :path /",
+    "request_headers call backend 4294967295 :method GET :path / :authority x",
     "request_headers pairs 6",
     "http_call_response pairs 6",
     "http_call_response buf 4 0 100",
@@ -34,10 +35,11 @@ test("http_call: validation, tokens 4, 8, callback on the root with counts, resp
   p.newHttpFilter(0, cb).decodeHeaders(h, false);
   const calls = e.logs.results("request_headers", "call");
   assert.deepEqual(calls.slice(0, 2), [[0, "4"], [0, "8"]]);
-  assert.deepEqual(calls.slice(2).map((c) => c[0]), [2, 2, 2, 2], "unknown cluster / missing :path / :method / :authority -> BAD_ARGUMENT");
+  assert.deepEqual(calls.slice(2).map((c) => c[0]), [2, 2, 2, 2, 2], "unknown cluster / missing :path / :method / :authority / negative timeout -> BAD_ARGUMENT");
   assert.deepEqual(e.logs.result("request_headers", "pairs"), [0, ""], "call response headers only inside the callback");
   assert.equal(e.clusters.calls.length, 2);
-  assert.deepEqual(e.clusters.calls[0].headers, [[":method", "GET"], [":path", "/check"], [":authority", "backend.local"], ["x-extra", "yes"]]);
+  assert.deepEqual(e.clusters.calls[0].headers, [[":method", "GET"], [":path", "/check"], [":authority", "backend.local"], ["x-extra", "yes"], ["content-length", "4"]],
+    "keys lower-cased, content-length set for the body");
   assert.equal(Buffer.from(e.clusters.calls[0].body).toString(), "ping");
   assert.equal(e.clusters.calls[0].timeoutMs, 5000);
   await sleep(5);

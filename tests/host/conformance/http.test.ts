@@ -299,3 +299,14 @@ test("capability_restriction_config: non-allowed host calls log and answer INTER
   assert.ok(e.logs.lines.some((l) => l.msg === "Attempted call to restricted proxy-wasm capability: proxy_add_header_map_value"));
   await e.runtime.shutdown();
 });
+
+test("continue_stream(DOWNSTREAM) on an HTTP stream is OK and keeps the request headers; RESPONSE continue drops them", async () => {
+  const e = env();
+  const p = await probe(e, "request_headers continue 2\nrequest_headers add 0 x-a 1\nrequest_headers continue 1\nrequest_headers add 0 x-b 1\nrequest_headers ret 1");
+  const cb = new FakeHttpCallbacks();
+  p.newHttpFilter(0, cb).decodeHeaders(requestHeaders(), false);
+  assert.deepEqual(e.logs.results("request_headers", "continue").map((r) => r[0]), [0, 0]);
+  assert.deepEqual(e.logs.results("request_headers", "add").map((r) => r[0]), [0, 2]);
+  assert.deepEqual(cb.actions, ["continueEncoding"]);
+  await e.runtime.shutdown();
+});

@@ -29,12 +29,13 @@ test("TCP: new connection, data both ways (read + replace), close -> done -> log
   assert.equal(e.logs.result("upstream_data", "buf")[0], 1, "HTTP body buffer does not exist on a TCP context");
   assert.equal(Buffer.from(e.logs.result("upstream_data", "prop")[1], "hex").readBigUInt64LE(0), 42n);
   assert.deepEqual(cb.actions, ["continueReading"]);
-  f.onUpstreamEvent!("RemoteClose");
+  f.onUpstreamEvent!("RemoteClose"); // already synthesized by end_stream from upstream: not repeated
+  f.onEvent("RemoteClose");
   f.onEvent("RemoteClose");
   assert.deepEqual(e.logs.events(), [
     "create 2 1", "new_connection 2", "downstream_data 2 12 0", "upstream_data 2 6 1",
-    "upstream_close 2 2", "downstream_close 2 2", "done 2", "log 2", "delete 2",
-  ]);
+    "upstream_close 2 0", "downstream_close 2 2", "done 2", "log 2", "delete 2",
+  ], "upstream end_stream -> upstream_close(UNKNOWN); downstream close -> done, log, delete once");
   await e.runtime.shutdown();
 });
 
@@ -49,5 +50,18 @@ test("TCP: data buffers exist only during their callbacks; close_stream(DOWNSTRE
   assert.deepEqual(cb.actions, ["close"]);
   f.onEvent("LocalClose");
   assert.ok(e.logs.events().includes("downstream_close 2 1"), "LocalClose -> peer type LOCAL (1)");
+  await e.runtime.shutdown();
+});
+
+test("TCP: upstream close after the downstream closed is not delivered twice; close order with upstream first", async () => {
+  const e = env(1);
+  const p = await probe(e, "", {}, "network");
+  e.logs.clear();
+  const f = p.newNetworkFilter(0, new FakeNetCallbacks());
+  f.onNewConnection();
+  f.onUpstreamEvent!("LocalClose");
+  assert.deepEqual(e.logs.events(), ["create 2 1", "new_connection 2", "upstream_close 2 1"], "upstream close alone does not end the context");
+  f.onEvent("LocalClose");
+  assert.deepEqual(e.logs.events().slice(3), ["downstream_close 2 1", "done 2", "log 2", "delete 2"]);
   await e.runtime.shutdown();
 });

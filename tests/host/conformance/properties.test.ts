@@ -86,6 +86,7 @@ test("request/connection/source/destination/upstream/xds/plugin attributes with 
   assert.equal(get("node")[0], 1, "pre-1.25 top-level names are gone (filter state lookup -> NOT_FOUND)");
   assert.equal(get("cluster_name")[0], 1);
   assert.equal(get("xds")[0], 3);
+  assert.equal(get("xds route_name")[0], 0);
   await e.runtime.shutdown();
 });
 
@@ -94,7 +95,7 @@ test("response attributes; request header attributes gone after Continue and bac
   const p = await probe(e, [
     "response_headers prop request path", "response_headers prop request protocol",
     "log prop request path", "log prop response code", "log prop response code_details", "log prop response flags",
-    "log prop response size", "log prop response headers x-r",
+    "log prop response size", "log prop response headers x-r", "log prop xds listener_metadata filter_metadata",
   ].join("\n"));
   const cb = new FakeHttpCallbacks();
   const f = p.newHttpFilter(0, cb);
@@ -114,6 +115,7 @@ test("response attributes; request header attributes gone after Continue and bac
   assert.equal(i64(r[3][1]), 0x2n | 0x4000n, "UH | DC bits");
   assert.equal(i64(r[4][1]), 7n);
   assert.equal(text(r[5][1]), "1");
+  assert.deepEqual(r[6], [0, "00000000"], "an empty map serializes as a zero count (marshalPairs), not as nothing");
   await e.runtime.shutdown();
 });
 

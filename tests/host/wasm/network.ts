@@ -53,28 +53,48 @@ export class WasmNetworkFilter implements NetworkFilter {
       c[which] = undefined;
     }
     if (this.vm.failed) return this.onFailure();
+    // Envoy synthesizes the upstream close on end_stream from upstream (context.cc onWrite).
+    if (which === "upstream" && endStream) this.upstreamClosed(0);
     return (r ?? 0) === 0 ? "Continue" : "StopIteration";
+  }
+
+  private upstreamDone = false;
+  private downstreamDone = false;
+
+  /** onUpstreamConnectionClose: tell the VM; if downstream already closed, finish the context. */
+  private upstreamClosed(peer: number): void {
+    const c = this.ctx;
+    if (!c || this.bypass || this.vm.failed || this.upstreamDone) return;
+    this.upstreamDone = true;
+    this.vm.call("proxy_on_upstream_connection_close", c, c.id, peer);
+    if (this.downstreamDone) this.closeTcp();
+  }
+
+  /** onCloseTCP: done -> log -> delete, once. */
+  private closeTcp(): void {
+    const c = this.ctx;
+    if (!c) return;
+    this.ctx = undefined;
+    const vm = this.vm;
+    if (vm.failed) { vm.contexts.delete(c.id); return; }
+    vm.call("proxy_on_done", c, c.id);
+    vm.call("proxy_on_log", c, c.id);
+    vm.deleteCtx(c);
   }
 
   onData(data: { buf: Buffer }, endStream: boolean): NetworkStatus { return this.data("downstream", data, endStream); }
   onWrite(data: { buf: Buffer }, endStream: boolean): NetworkStatus { return this.data("upstream", data, endStream); }
 
   onUpstreamEvent(event: "RemoteClose" | "LocalClose"): void {
-    const c = this.ctx;
-    if (!c || this.bypass || this.vm.failed) return;
-    this.vm.call("proxy_on_upstream_connection_close", c, c.id, event === "RemoteClose" ? 2 : 1);
+    this.upstreamClosed(event === "RemoteClose" ? 2 : 1);
   }
 
   onEvent(event: "RemoteClose" | "LocalClose"): void {
     const c = this.ctx;
-    if (!c || this.bypass) return;
-    this.ctx = undefined;
-    const vm = this.vm;
-    if (vm.failed) { vm.contexts.delete(c.id); return; }
-    vm.call("proxy_on_downstream_connection_close", c, c.id, event === "RemoteClose" ? 2 : 1);
+    if (!c || this.bypass || this.downstreamDone) return;
+    this.downstreamDone = true;
+    if (!this.vm.failed) this.vm.call("proxy_on_downstream_connection_close", c, c.id, event === "RemoteClose" ? 2 : 1);
     // TCP order differs from HTTP: done -> log -> delete (context.cc onCloseTCP).
-    vm.call("proxy_on_done", c, c.id);
-    vm.call("proxy_on_log", c, c.id);
-    vm.deleteCtx(c);
+    this.closeTcp();
   }
 }

@@ -318,7 +318,7 @@ export function serializeValue(v: Value): Uint8Array | Status.SerializationFailu
         if (typeof b === "number") return b;
         pairs.push([k, b]);
       }
-      return encodePairs(pairs);
+      return pairs.length ? encodePairs(pairs) : new Uint8Array(4); // count 0, as marshalPairs writes it
     }
     case "list": {
       const pairs: Array<[Uint8Array, string]> = [];
@@ -327,7 +327,7 @@ export function serializeValue(v: Value): Uint8Array | Status.SerializationFailu
         if (typeof b === "number") return b;
         pairs.push([b, ""]);
       }
-      return encodePairs(pairs);
+      return pairs.length ? encodePairs(pairs) : new Uint8Array(4);
     }
   }
 }

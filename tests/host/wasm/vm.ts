@@ -551,13 +551,15 @@ export class WasmVm {
     const c = this.ctx();
     if (type > StreamType.Upstream) return Status.BadArgument;
     if (type === StreamType.Upstream) return Status.Unimplemented;
+    if (type === StreamType.Downstream) {
+      if (c instanceof NetCtx) this.defer(() => c.cb.continueReading());
+      return Status.Ok;
+    }
     if (c instanceof StreamCtx) {
       if (type === StreamType.Request) this.defer(() => c.cb.continueDecoding());
-      else if (type === StreamType.Response) this.defer(() => c.cb.continueEncoding());
-      // Envoy drops every request pointer on any continue (context.cc `continueStream`).
+      else this.defer(() => c.cb.continueEncoding());
+      // Envoy drops every REQUEST pointer on either continue (context.cc `continueStream`).
       c.clearRequest();
-    } else if (c instanceof NetCtx && type === StreamType.Downstream) {
-      this.defer(() => c.cb.continueReading());
     }
     return Status.Ok;
   }
@@ -683,7 +685,8 @@ export class WasmVm {
       proxy_get_header_map_size(type: number, ret: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const m = vm.map(vm.ctx(), type, false);
+        // Envoy answers this from the mutable map (getMap), not the access-log/const view.
+        const m = vm.map(vm.ctx(), type, true);
         if (!m) return Status.BadArgument;
         return vm.writeU32(ret, headerBytes(m)) ? Status.Ok : Status.InvalidMemoryAccess;
       },
@@ -773,11 +776,18 @@ export class WasmVm {
         const body = vm.readCopy(bPtr, bSize);
         const traw = vm.read(tPtr, tSize);
         if (cluster === null || hraw === null || body === null || traw === null) return Status.InvalidMemoryAccess;
-        const headers: HeaderList = decodePairs(hraw).map(([k, v]) => [k.toLowerCase(), v]);
-        const trailers: HeaderList = decodePairs(traw).map(([k, v]) => [k.toLowerCase(), v]);
+        // Envoy takes the timeout as a signed int: >= 2^31 is negative -> BAD_ARGUMENT.
+        if ((timeout | 0) < 0) return Status.BadArgument;
         if (!vm.opts.clusters.has(cluster)) return Status.BadArgument;
+        const headers: HeaderList = [];
+        for (const [k, v] of decodePairs(hraw)) addCopy(headers, k.toLowerCase(), v);
+        const trailers: HeaderList = decodePairs(traw).map(([k, v]) => [k.toLowerCase(), v]);
         for (const required of [":method", ":path", ":authority"]) {
           if (!headers.some(([k]) => k === required)) return Status.BadArgument;
+        }
+        if (body.length) {
+          removeAll(headers, "content-length");
+          headers.push(["content-length", String(body.length)]);
         }
         const token = (vm.nextHttpToken += 4) >>> 0;
         if (!vm.writeU32(tokenPtr, token)) return Status.InvalidMemoryAccess;
