@@ -68,6 +68,8 @@ export class WasmHttpFilter implements HttpFilter {
   /** A filter callback: deferred actions wait until `done` converted the result. */
   private invoke(name: string, c: StreamCtx, ...args: unknown[]): number | undefined {
     const vm = this.vm;
+    // The stop flag belongs to this callback only (cpp-host resets it around every VM call).
+    c.stopNext = false;
     vm.hold++;
     try {
       return vm.call(name, c, ...args);

@@ -404,7 +404,12 @@ export class WasmVm {
 
   // ------------------------------------------------------------------ contexts
 
-  ctx(): BaseCtx { return this.effective ?? this.current; }
+  /** cpp-host ContextOrEffectiveContext: an effective context that no longer exists reverts to the current one. */
+  ctx(): BaseCtx {
+    const e = this.effective;
+    if (e !== null && this.contexts.get(e.id) === e) return e;
+    return this.current;
+  }
 
   createRoot(plugin: PluginConfig): RootCtx {
     const r = new RootCtx(this, this.allocId(), plugin);
@@ -626,10 +631,10 @@ export class WasmVm {
       proxy_set_header_map_pairs(type: number, ptr: number, size: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const m = vm.map(vm.ctx(), type, true);
-        if (!m) return Status.BadArgument;
         const raw = vm.read(ptr, size);
         if (raw === null) return Status.InvalidMemoryAccess;
+        const m = vm.map(vm.ctx(), type, true);
+        if (!m) return Status.BadArgument;
         const pairs = decodePairs(raw);
         m.length = 0;
         for (const [k, v] of pairs) addCopy(m, k.toLowerCase(), v);
@@ -638,11 +643,14 @@ export class WasmVm {
       proxy_get_header_map_value(type: number, kPtr: number, kSize: number, retPtr: number, retSize: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const c = vm.ctx();
-        const m = vm.map(c, type, false);
-        if (!m) return c instanceof StreamCtx && c.inLog ? Status.NotFound : Status.BadArgument;
         const key = vm.readString(kPtr, kSize);
         if (key === null) return Status.InvalidMemoryAccess;
+        const c = vm.ctx();
+        const m = vm.map(c, type, false);
+        if (!m) {
+          if (!(c instanceof StreamCtx && c.inLog)) return Status.BadArgument;
+          return vm.abi === "0.1.0" ? vm.copyOut(EMPTY, retPtr, retSize) : Status.NotFound;
+        }
         const lk = key.toLowerCase();
         for (const [k, v] of m) if (k === lk) return vm.copyOutString(v, retPtr, retSize);
         if (vm.abi === "0.1.0") return vm.copyOut(EMPTY, retPtr, retSize);
@@ -651,22 +659,22 @@ export class WasmVm {
       proxy_add_header_map_value(type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const m = vm.map(vm.ctx(), type, true);
-        if (!m) return Status.BadArgument;
         const key = vm.readString(kPtr, kSize);
         const value = vm.readString(vPtr, vSize);
         if (key === null || value === null) return Status.InvalidMemoryAccess;
+        const m = vm.map(vm.ctx(), type, true);
+        if (!m) return Status.BadArgument;
         addCopy(m, key.toLowerCase(), value);
         return Status.Ok;
       },
       proxy_replace_header_map_value(type: number, kPtr: number, kSize: number, vPtr: number, vSize: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const m = vm.map(vm.ctx(), type, true);
-        if (!m) return Status.BadArgument;
         const key = vm.readString(kPtr, kSize);
         const value = vm.readString(vPtr, vSize);
         if (key === null || value === null) return Status.InvalidMemoryAccess;
+        const m = vm.map(vm.ctx(), type, true);
+        if (!m) return Status.BadArgument;
         const lk = key.toLowerCase();
         removeAll(m, lk);
         addCopy(m, lk, value);
@@ -675,10 +683,10 @@ export class WasmVm {
       proxy_remove_header_map_value(type: number, kPtr: number, kSize: number) {
         type = n(type);
         if (type > MapType.HttpCallResponseTrailers) return Status.BadArgument;
-        const m = vm.map(vm.ctx(), type, true);
-        if (!m) return Status.BadArgument;
         const key = vm.readString(kPtr, kSize);
         if (key === null) return Status.InvalidMemoryAccess;
+        const m = vm.map(vm.ctx(), type, true);
+        if (!m) return Status.BadArgument;
         removeAll(m, key.toLowerCase());
         return Status.Ok;
       },
