@@ -27,23 +27,47 @@ export class CachedPeer {
   }
 }
 
+/** FNV-1a over the id bytes: the cache is keyed without decoding the id into a string. */
+export function idHash(id: ArrayBuffer): u64 {
+  let h: u64 = 0xcbf29ce484222325;
+  const p = changetype<usize>(id);
+  for (let i = 0, n = id.byteLength; i < n; i++) {
+    h ^= <u64>load<u8>(p + i);
+    h *= 0x100000001b3;
+  }
+  return h;
+}
+
+function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
+  const n = a.byteLength;
+  return n == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), n) == 0;
+}
+
 export class PeerCache {
-  private map: Map<string, CachedPeer> = new Map<string, CachedPeer>();
-  /** Entries evicted so far (for the counter and the bench). */
+  // Keyed by the id's hash; the entry's own id bytes are compared on lookup, so a hash collision
+  // is a miss (and the newer id replaces the older), never a wrong peer.
+  private map: Map<u64, CachedPeer> = new Map<u64, CachedPeer>();
+  /** Entries evicted so far. */
   evicted: u64 = 0;
 
   constructor(public maxSize: i32) {}
 
   get size(): i32 { return this.map.size; }
 
-  get(id: string): CachedPeer | null {
-    return this.map.has(id) ? this.map.get(id) : null;
+  get(id: ArrayBuffer): CachedPeer | null {
+    const h = idHash(id);
+    if (!this.map.has(h)) return null;
+    const e = this.map.get(h);
+    return sameBytes(e.id, id) ? e : null;
   }
 
-  /** Inserts or replaces; returns how many entries were evicted to make room. */
-  put(id: string, entry: CachedPeer): i32 {
+  /** Inserts or replaces (entry.id is the key); returns how many entries were evicted to make room. */
+  put(entry: CachedPeer): i32 {
     if (this.maxSize <= 0) return 0;
-    this.map.set(id, entry);
+    const h = idHash(entry.id);
+    // Re-inserting moves the key to the end of the iteration order.
+    if (this.map.has(h)) this.map.delete(h);
+    this.map.set(h, entry);
     if (this.map.size <= this.maxSize) return 0;
     let n = this.maxSize / 4;
     if (n < 1) n = 1;
@@ -53,7 +77,8 @@ export class PeerCache {
     return n;
   }
 
-  delete(id: string): void {
-    if (this.map.has(id)) this.map.delete(id);
+  delete(id: ArrayBuffer): void {
+    const h = idHash(id);
+    if (this.map.has(h) && sameBytes(this.map.get(h).id, id)) this.map.delete(h);
   }
 }

@@ -71,10 +71,8 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   if (md === null && env.otherMd !== null && !usedOther) md = getHeaderBytes(map, env.otherMd!);
   got.id = idBytes !== null;
   got.md = md !== null;
-  let id = "";
   if (idBytes !== null && idBytes.byteLength > 0) {
-    id = String.UTF8.decode(idBytes);
-    const hit = env.cache.get(id);
+    const hit = env.cache.get(idBytes);
     if (hit !== null) {
       // Istio serves a cached id even when the value header is missing.
       if (md === null || hit.sameRaw(md)) {
@@ -83,7 +81,7 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
       }
       // Same id, different metadata: Istio would keep serving the first value. We refuse both
       // for this request and forget the entry, so the next request decodes afresh.
-      env.cache.delete(id);
+      env.cache.delete(idBytes);
       return reject(env, Reject.IdMismatch);
     }
   }
@@ -95,11 +93,11 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   const d = decodeHeaderValue(md, env.maxHeaderBytes, env.additionalLabels);
   if (d.peer === null) return reject(env, d.reason);
   const peer = d.peer!;
-  peer.id = id;
-  const state = encodePeerState(peer);
   const idBuf = idBytes === null ? new ArrayBuffer(0) : idBytes;
-  if (id.length > 0) {
-    const evicted = env.cache.put(id, new CachedPeer(peer, state, idBuf, md));
+  peer.id = String.UTF8.decode(idBuf);
+  const state = encodePeerState(peer);
+  if (idBuf.byteLength > 0) {
+    const evicted = env.cache.put(new CachedPeer(peer, state, idBuf, md));
     const c = env.counters;
     if (c !== null) {
       bump(c.cacheMiss, 1);

@@ -97,22 +97,25 @@ describe("header value", () => {
 describe("peer cache", () => {
   it("is bounded and evicts the oldest quarter when it overflows", () => {
     const c = new PeerCache(8);
-    for (let i = 0; i < 8; i++) c.put("id" + i.toString(), new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), bytes("v" + i.toString())));
+    for (let i = 0; i < 8; i++) c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("id" + i.toString()), bytes("v" + i.toString())));
     expect(c.size).toBe(8);
-    expect(c.put("id8", new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), bytes("v8")))).toBe(2);
+    expect(c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("id8"), bytes("v8")))).toBe(2);
     expect(c.size).toBe(7);
-    expect(c.get("id0")).toBeNull();
-    expect(c.get("id1")).toBeNull();
-    expect(c.get("id2")).not.toBeNull();
-    expect(c.get("id8")!.sameRaw(bytes("v8"))).toBe(true);
-    expect(c.get("id8")!.sameRaw(bytes("v9"))).toBe(false);
-    for (let i = 0; i < 10000; i++) c.put("x" + (i % 1000).toString(), new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), new ArrayBuffer(0)));
+    expect(c.get(bytes("id0"))).toBeNull();
+    expect(c.get(bytes("id1"))).toBeNull();
+    expect(c.get(bytes("id2"))).not.toBeNull();
+    expect(c.get(bytes("id8"))!.sameRaw(bytes("v8"))).toBe(true);
+    expect(c.get(bytes("id8"))!.sameRaw(bytes("v9"))).toBe(false);
+    expect(c.get(bytes("id9"))).toBeNull();
+    c.delete(bytes("id8"));
+    expect(c.get(bytes("id8"))).toBeNull();
+    for (let i = 0; i < 10000; i++) c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("x" + (i % 1000).toString()), new ArrayBuffer(0)));
     expect(c.size).toBeLessThanOrEqual(8);
   });
   it("size 0 disables caching", () => {
     const c = new PeerCache(0);
-    c.put("a", new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), new ArrayBuffer(0), new ArrayBuffer(0)));
-    expect(c.get("a")).toBeNull();
+    c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("a"), new ArrayBuffer(0)));
+    expect(c.get(bytes("a"))).toBeNull();
   });
 });
 
