@@ -784,6 +784,8 @@ export class WasmVm {
         const body = vm.readCopy(bPtr, bSize);
         const traw = vm.read(tPtr, tSize);
         if (cluster === null || hraw === null || body === null || traw === null) return Status.InvalidMemoryAccess;
+        // cpp-host writes a 0 token first so a bad token pointer fails before anything starts.
+        if (!vm.writeU32(tokenPtr, 0)) return Status.InvalidMemoryAccess;
         // Envoy takes the timeout as a signed int: >= 2^31 is negative -> BAD_ARGUMENT.
         if ((timeout | 0) < 0) return Status.BadArgument;
         if (!vm.opts.clusters.has(cluster)) return Status.BadArgument;
@@ -947,9 +949,11 @@ export class WasmVm {
           parts.push(data);
         }
         const all = Buffer.concat(parts);
-        let msg = utf8.decode(all);
-        if (msg.endsWith("\n")) msg = msg.slice(0, -1);
-        vm.guestLog(fd === 1 ? 2 : 4, msg);
+        if (all.length) {
+          let msg = utf8.decode(all);
+          if (msg.endsWith("\n")) msg = msg.slice(0, -1);
+          vm.guestLog(fd === 1 ? 2 : 4, msg);
+        }
         return vm.writeU32(nwritten, all.length) ? Errno.Success : Errno.Fault;
       },
       fd_read() { return Errno.Nosys; },
@@ -959,10 +963,12 @@ export class WasmVm {
       fd_fdstat_get(fd: number, stat: number) {
         fd = fd >>> 0;
         if (fd !== 1 && fd !== 2) return Errno.Badf;
+        // cpp-host: 24 bytes, all zero except fs_rights_base = __WASI_RIGHTS_FD_WRITE (64).
         const v = vm.read(stat, 24);
-        if (v === null) return Errno.Fault;
-        v.fill(0);
-        v[0] = 2; // character device
+        if (v !== null) {
+          v.fill(0);
+          v[8] = 64;
+        }
         return Errno.Success;
       },
       fd_fdstat_set_flags() { return Errno.Nosys; },
