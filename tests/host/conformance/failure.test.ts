@@ -64,9 +64,11 @@ test("a trap in a root callback (tick) fails the VM for every stream of that wor
 test("FAIL_RELOAD: new requests after a trap get a fresh VM", async () => {
   const e = env(1);
   const p = await probe(e, "response_headers trap", { failurePolicy: "FAIL_RELOAD" });
-  const f = p.newHttpFilter(0, new FakeHttpCallbacks());
+  const first = new FakeHttpCallbacks();
+  const f = p.newHttpFilter(0, first);
   f.decodeHeaders(requestHeaders(), true);
-  f.encodeHeaders([[":status", "200"]], true);
+  assert.equal(f.encodeHeaders([[":status", "200"]], true), "StopAllIterationAndWatermark", "trap on the encoder path");
+  assert.deepEqual(first.localReplies.map((r) => [r.status, r.details]), [[503, "wasm_fail_stream"]], "the failing stream itself is failed closed");
   assert.equal(p.failed(0), true);
   const cb = new FakeHttpCallbacks();
   const f2 = p.newHttpFilter(0, cb);
