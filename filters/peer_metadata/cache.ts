@@ -7,11 +7,10 @@
 //
 // Each entry keeps what the hot path needs without re-encoding: the filter-state bytes, the id
 // bytes, and the raw header value it was decoded from (to notice an id that changes metadata).
-import { PeerMetadata } from "../../shared/peer/peer";
-
 export class CachedPeer {
+  // No decoded PeerMetadata is kept: the hit path needs only these bytes, and a small live heap
+  // keeps the incremental GC's marking cheap.
   constructor(
-    public peer: PeerMetadata,
     /** encodePeerState(peer), written verbatim to filter state. */
     public state: ArrayBuffer,
     public id: ArrayBuffer,

@@ -2,7 +2,7 @@
 // peer_metadata filter.cc: `for method in discovery: if found break`). Each step touches the host
 // only through shared/abi wrappers and writes its verdict to filter state via shared/peer.
 import {
-  HeaderMap, getHeaderBytes, removeHeaderBytes, getHeaderPairs, getPropertyBytes, propertyPath,
+  HeaderMap, getHeaderBytes, removeHeaderBytes, getPropertyBytes, propertyPath,
 } from "../../shared/abi/host";
 import { encodePeerState, writePeerBytes, writeNoPeer, PeerSide } from "../../shared/peer/filter_state";
 import { peerFromEndpointMetadata } from "../../shared/peer/peer";
@@ -23,10 +23,8 @@ export class DiscoveryEnv {
   /** The other preset's names, or null when only the configured pair is read. */
   otherMd: ArrayBuffer | null = null;
   otherId: ArrayBuffer | null = null;
-  mdNameText: string = "";
-  idNameText: string = "";
-  otherMdText: string = "";
-  otherIdText: string = "";
+  /** `request.headers.<name>` / `response.headers.<name>` paths: Envoy joins repeated headers with ','. */
+  joined: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(8);
   maxHeaderBytes: i32 = 8192;
   additionalLabels: Array<string> = new Array<string>();
   cache: PeerCache = new PeerCache(500);
@@ -43,14 +41,18 @@ export class Received {
   id: bool = false;
 }
 
-function countNamed(map: HeaderMap, a: string, b: string): i32 {
-  const pairs = getHeaderPairs(map);
-  let n = 0;
-  for (let i = 0; i < pairs.length; i++) {
-    const k = pairs[i].key;
-    if (k == a || k == b) n++;
-  }
-  return n;
+/** Index into DiscoveryEnv.joined: request/response x md/id x configured/other pair. */
+export function joinedIndex(map: HeaderMap, id: bool, other: bool): i32 {
+  return (map == HeaderMap.ResponseHeaders ? 4 : 0) + (id ? 2 : 0) + (other ? 1 : 0);
+}
+
+/** True when the header occurs more than once (the attribute view joins repeats with ','). */
+function repeated(env: DiscoveryEnv, map: HeaderMap, id: bool, other: bool): bool {
+  const v = getPropertyBytes(env.joined[joinedIndex(map, id, other)]);
+  if (v === null) return false;
+  const p = changetype<usize>(v);
+  for (let i = 0, n = v.byteLength; i < n; i++) if (load<u8>(p + i) == 0x2c) return true;
+  return false;
 }
 
 function reject(env: DiscoveryEnv, r: Reject): Outcome {
@@ -86,10 +88,11 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
     }
   }
   if (md === null) return Outcome.Absent;
-  // Off the hot path from here on (a miss): look for duplicated exchange headers.
-  const name = usedOther ? env.otherMdText : env.mdNameText;
-  const idName = usedOther ? env.otherIdText : env.idNameText;
-  if (countNamed(map, name, "") > 1 || (idBytes !== null && countNamed(map, idName, "") > 1)) return reject(env, Reject.DuplicateHeader);
+  if (md.byteLength > env.maxHeaderBytes) return reject(env, Reject.TooLarge);
+  // Off the hot path from here on (a miss): look for duplicated exchange headers. Base64 has no
+  // ',' and Istio node ids have none either.
+  const mdOther = usedOther || (env.otherMd !== null && getHeaderBytes(map, env.mdName) === null);
+  if (repeated(env, map, false, mdOther) || (idBytes !== null && repeated(env, map, true, usedOther))) return reject(env, Reject.DuplicateHeader);
   const d = decodeHeaderValue(md, env.maxHeaderBytes, env.additionalLabels);
   if (d.peer === null) return reject(env, d.reason);
   const peer = d.peer!;
@@ -97,7 +100,7 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   peer.id = String.UTF8.decode(idBuf);
   const state = encodePeerState(peer);
   if (idBuf.byteLength > 0) {
-    const evicted = env.cache.put(new CachedPeer(peer, state, idBuf, md));
+    const evicted = env.cache.put(new CachedPeer(state, idBuf, md));
     const c = env.counters;
     if (c !== null) {
       bump(c.cacheMiss, 1);

@@ -82,15 +82,13 @@ function configure(root: RootContext, size: u32, s: Shared): bool {
   s.ownId = String.UTF8.encode(node.id);
   s.frame = buildFrame(exchange, node.id);
   const env = s.env;
-  env.mdNameText = cfg.metadataHeader;
-  env.idNameText = cfg.idHeader;
   env.mdName = String.UTF8.encode(cfg.metadataHeader);
   env.idName = String.UTF8.encode(cfg.idHeader);
+  const names = [cfg.metadataHeader, cfg.otherMetadataHeader(), cfg.idHeader, cfg.otherIdHeader()];
+  for (let i = 0; i < 8; i++) env.joined[i] = propertyPath([i < 4 ? "request" : "response", "headers", names[i & 3]]);
   if (cfg.acceptBothHeaderSets) {
-    env.otherMdText = cfg.otherMetadataHeader();
-    env.otherIdText = cfg.otherIdHeader();
-    env.otherMd = String.UTF8.encode(env.otherMdText);
-    env.otherId = String.UTF8.encode(env.otherIdText);
+    env.otherMd = String.UTF8.encode(cfg.otherMetadataHeader());
+    env.otherId = String.UTF8.encode(cfg.otherIdHeader());
   } else {
     env.otherMd = null;
     env.otherId = null;

@@ -99,6 +99,12 @@ function instantiate(file: string, rootId: string, config: string) {
     proxy_get_property: (p: number, n: number, rp: number, rs: number) => {
       const key = str(p, n);
       if (key === "source\0address" && current) return give(enc.encode(current.source), rp, rs);
+      if (current && (key.startsWith("request\0headers\0") || key.startsWith("response\0headers\0"))) {
+        // Envoy's attribute view joins repeated headers with ','.
+        const h = key.startsWith("request") ? current.request : current.response;
+        const vals = hv(h, key.slice(key.lastIndexOf("\0") + 1));
+        return vals.length ? give(enc.encode(vals.join(",")), rp, rs) : 1;
+      }
       let v = props.get(key);
       if (!v && current) v = current.state.get("wasm." + key);
       return v ? give(v, rp, rs) : 1;

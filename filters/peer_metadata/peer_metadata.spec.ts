@@ -97,9 +97,9 @@ describe("header value", () => {
 describe("peer cache", () => {
   it("is bounded and evicts the oldest quarter when it overflows", () => {
     const c = new PeerCache(8);
-    for (let i = 0; i < 8; i++) c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("id" + i.toString()), bytes("v" + i.toString())));
+    for (let i = 0; i < 8; i++) c.put(new CachedPeer(new ArrayBuffer(1), bytes("id" + i.toString()), bytes("v" + i.toString())));
     expect(c.size).toBe(8);
-    expect(c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("id8"), bytes("v8")))).toBe(2);
+    expect(c.put(new CachedPeer(new ArrayBuffer(1), bytes("id8"), bytes("v8")))).toBe(2);
     expect(c.size).toBe(7);
     expect(c.get(bytes("id0"))).toBeNull();
     expect(c.get(bytes("id1"))).toBeNull();
@@ -109,12 +109,12 @@ describe("peer cache", () => {
     expect(c.get(bytes("id9"))).toBeNull();
     c.delete(bytes("id8"));
     expect(c.get(bytes("id8"))).toBeNull();
-    for (let i = 0; i < 10000; i++) c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("x" + (i % 1000).toString()), new ArrayBuffer(0)));
+    for (let i = 0; i < 10000; i++) c.put(new CachedPeer(new ArrayBuffer(1), bytes("x" + (i % 1000).toString()), new ArrayBuffer(0)));
     expect(c.size).toBeLessThanOrEqual(8);
   });
   it("size 0 disables caching", () => {
     const c = new PeerCache(0);
-    c.put(new CachedPeer(new PeerMetadata(), new ArrayBuffer(1), bytes("a"), new ArrayBuffer(0)));
+    c.put(new CachedPeer(new ArrayBuffer(1), bytes("a"), new ArrayBuffer(0)));
     expect(c.get(bytes("a"))).toBeNull();
   });
 });

@@ -17,7 +17,7 @@
 //        when every discovery method ran and none found the peer (Istio 1.6-1.18 used the same
 //        sentinel). Plain text, so %FILTER_STATE(wasm.downstream_peer_id:PLAIN)% and Envoy's
 //        filter_state RBAC matcher can read it.
-import { ProtoReader, ProtoWriter, WireType } from "../codec/protobuf";
+import { ProtoReader, WireType } from "../codec/protobuf";
 import { getPropertyBytes, setProperty, propertyPath, WasmResult } from "../abi/host";
 import { PeerMetadata, PeerSource, workloadTypeName, workloadTypeFromName, peerSourceName, peerSourceFromName } from "./peer";
 
@@ -51,56 +51,114 @@ const PATH_PEER: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_KEY])
 const PATH_PEER_ID: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_ID_KEY]), propertyPath([UPSTREAM_PEER_ID_KEY])];
 const UNKNOWN_BYTES = String.UTF8.encode(PEER_UNKNOWN);
 
-class Field {
-  constructor(public key: string, public value: string) {}
+// The encoder below writes the Struct in one pass into one exactly-sized buffer (no intermediate
+// writers): it runs for every cache miss and every workload-table entry.
+//   Struct field 1 (entry) { key = 1: string; value = 2: Value { string_value = 3 | struct_value = 5 } }
+
+function varintSize(n: u32): i32 {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-function stringEntry(w: ProtoWriter, key: string, value: string): void {
-  // map entry { key = 1; value = 2: Value { string_value = 3 } }
-  const v = new ProtoWriter(value.length + 8);
-  v.string(3, value);
-  const e = new ProtoWriter(key.length + value.length + 16);
-  e.string(1, key);
-  e.message(2, v);
-  w.message(1, e);
+function putVarint(p: usize, n: u32): usize {
+  while (n >= 0x80) { store<u8>(p, <u8>(n | 0x80)); n >>= 7; p++; }
+  store<u8>(p, <u8>n);
+  return p + 1;
 }
 
-/** The filter-state Struct bytes for a peer (deterministic: entries in key order). */
+function putString(p: usize, s: string, n: i32): usize {
+  String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, p);
+  return p + <usize>n;
+}
+
+/** Size of a map entry holding key -> Value{string_value}, including its field-1 tag and length. */
+function stringEntrySize(kl: i32, vl: i32): i32 {
+  const value = 1 + varintSize(<u32>vl) + vl;
+  const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>value) + value;
+  return 1 + varintSize(<u32>entry) + entry;
+}
+
+function putStringEntry(p: usize, key: string, kl: i32, value: string, vl: i32): usize {
+  const vmsg = 1 + varintSize(<u32>vl) + vl;
+  const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>vmsg) + vmsg;
+  store<u8>(p++, 0x0a);
+  p = putVarint(p, <u32>entry);
+  store<u8>(p++, 0x0a);
+  p = putVarint(p, <u32>kl);
+  p = putString(p, key, kl);
+  store<u8>(p++, 0x12);
+  p = putVarint(p, <u32>vmsg);
+  store<u8>(p++, 0x1a);
+  p = putVarint(p, <u32>vl);
+  return putString(p, value, vl);
+}
+
+/** Appends key/value (skipping empty values) to the parallel lists. */
+function add(keys: Array<string>, values: Array<string>, key: string, value: string): void {
+  if (value.length == 0) return;
+  keys.push(key);
+  values.push(value);
+}
+
+/** The filter-state Struct bytes for a peer (deterministic: entries in key-byte order). */
 export function encodePeerState(p: PeerMetadata): ArrayBuffer {
-  const fields = new Array<Field>();
-  // Already in byte order of the keys: app cluster id identity labels name namespace revision service service_account source type version workload
-  if (p.app.length > 0) fields.push(new Field(F_APP, p.app));
-  if (p.cluster.length > 0) fields.push(new Field(F_CLUSTER, p.cluster));
-  if (p.id.length > 0) fields.push(new Field(F_ID, p.id));
-  if (p.identity.length > 0) fields.push(new Field(F_IDENTITY, p.identity));
-  const w = new ProtoWriter(256);
-  const tail = new Array<Field>();
-  if (p.name.length > 0) tail.push(new Field(F_NAME, p.name));
-  if (p.namespace.length > 0) tail.push(new Field(F_NAMESPACE, p.namespace));
-  if (p.canonicalRevision.length > 0) tail.push(new Field(F_REVISION, p.canonicalRevision));
-  if (p.canonicalService.length > 0) tail.push(new Field(F_SERVICE, p.canonicalService));
-  if (p.serviceAccount.length > 0) tail.push(new Field(F_SERVICE_ACCOUNT, p.serviceAccount));
-  const src = peerSourceName(p.source);
-  if (src.length > 0) tail.push(new Field(F_SOURCE, src));
-  const type = workloadTypeName(p.workloadType);
-  if (type.length > 0) tail.push(new Field(F_TYPE, type));
-  if (p.version.length > 0) tail.push(new Field(F_VERSION, p.version));
-  if (p.workload.length > 0) tail.push(new Field(F_WORKLOAD, p.workload));
-  for (let i = 0; i < fields.length; i++) stringEntry(w, fields[i].key, fields[i].value);
-  if (p.labelKeys.length > 0) {
-    // labels: Value { struct_value = 5: Struct { entries sorted by key } }. labelKeys are kept sorted
-    // by PeerMetadata.setLabel (UTF-16 order, equal to byte order for the ASCII keys Kubernetes allows).
-    const s = new ProtoWriter(64);
-    for (let i = 0; i < p.labelKeys.length; i++) stringEntry(s, p.labelKeys[i], p.labelValues[i]);
-    const v = new ProtoWriter(s.length + 8);
-    v.message(5, s);
-    const e = new ProtoWriter(v.length + 16);
-    e.string(1, F_LABELS);
-    e.message(2, v);
-    w.message(1, e);
+  const keys = new Array<string>();
+  const values = new Array<string>();
+  // In byte order of the keys: app cluster id identity [labels] name namespace revision service
+  // service_account source type version workload.
+  add(keys, values, F_APP, p.app);
+  add(keys, values, F_CLUSTER, p.cluster);
+  add(keys, values, F_ID, p.id);
+  add(keys, values, F_IDENTITY, p.identity);
+  const labelsAt = keys.length;
+  add(keys, values, F_NAME, p.name);
+  add(keys, values, F_NAMESPACE, p.namespace);
+  add(keys, values, F_REVISION, p.canonicalRevision);
+  add(keys, values, F_SERVICE, p.canonicalService);
+  add(keys, values, F_SERVICE_ACCOUNT, p.serviceAccount);
+  add(keys, values, F_SOURCE, peerSourceName(p.source));
+  add(keys, values, F_TYPE, workloadTypeName(p.workloadType));
+  add(keys, values, F_VERSION, p.version);
+  add(keys, values, F_WORKLOAD, p.workload);
+
+  let size = 0;
+  for (let i = 0; i < keys.length; i++) size += stringEntrySize(String.UTF8.byteLength(keys[i]), String.UTF8.byteLength(values[i]));
+  // labels: entry { key "labels", value Value { struct_value = 5: Struct { entries } } }. labelKeys
+  // are kept sorted by PeerMetadata.setLabel (UTF-16 order = byte order for Kubernetes' ASCII keys).
+  const nl = p.labelKeys.length;
+  let inner = 0;
+  for (let i = 0; i < nl; i++) inner += stringEntrySize(String.UTF8.byteLength(p.labelKeys[i]), String.UTF8.byteLength(p.labelValues[i]));
+  const lvalue = 1 + varintSize(<u32>inner) + inner;
+  const lentry = 1 + 1 + 6 + 1 + varintSize(<u32>lvalue) + lvalue;
+  if (nl > 0) size += 1 + varintSize(<u32>lentry) + lentry;
+
+  const out = new ArrayBuffer(size);
+  let w = changetype<usize>(out);
+  for (let i = 0; i < keys.length; i++) {
+    if (i == labelsAt && nl > 0) w = putLabels(w, p, inner, lvalue, lentry);
+    const k = keys[i];
+    const v = values[i];
+    w = putStringEntry(w, k, String.UTF8.byteLength(k), v, String.UTF8.byteLength(v));
   }
-  for (let i = 0; i < tail.length; i++) stringEntry(w, tail[i].key, tail[i].value);
-  return w.finish();
+  if (labelsAt == keys.length && nl > 0) w = putLabels(w, p, inner, lvalue, lentry);
+  return out;
+}
+
+function putLabels(w: usize, p: PeerMetadata, inner: i32, lvalue: i32, lentry: i32): usize {
+  store<u8>(w++, 0x0a);
+  w = putVarint(w, <u32>lentry);
+  store<u8>(w++, 0x0a);
+  store<u8>(w++, 6);
+  w = putString(w, F_LABELS, 6);
+  store<u8>(w++, 0x12);
+  w = putVarint(w, <u32>lvalue);
+  store<u8>(w++, 0x2a);
+  w = putVarint(w, <u32>inner);
+  for (let i = 0; i < p.labelKeys.length; i++) {
+    const k = p.labelKeys[i];
+    const v = p.labelValues[i];
+    w = putStringEntry(w, k, String.UTF8.byteLength(k), v, String.UTF8.byteLength(v));
+  }
+  return w;
 }
 
 /** Reads the string_value of a Value sub-message ("" for any other kind). */
