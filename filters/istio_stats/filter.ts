@@ -5,7 +5,7 @@
 // One stream class serves both: Envoy calls HTTP callbacks on HTTP filters and network callbacks on
 // network filters, so the same module works under root_id `istio_stats` and `istio_stats_tcp`.
 import {
-  Context, RootContext, HeadersStatus, NetworkStatus, registerRootContext, HeaderMap, MetricType, LogLevel,
+  Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType, LogLevel,
   logEnabled, log, getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
   defineMetric, recordMetric, setTickPeriodMillis,
 } from "../../shared/abi";
@@ -35,6 +35,7 @@ const P_CONN_PEER_SAN = propertyPath(["connection", "uri_san_peer_certificate"])
 const P_CONN_LOCAL_SAN = propertyPath(["connection", "uri_san_local_certificate"]);
 const P_UP_PEER_SAN = propertyPath(["upstream", "uri_san_peer_certificate"]);
 const P_UP_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"]);
+const P_UP_TLS_VERSION = propertyPath(["upstream", "tls_version"]);
 const P_CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
 const P_ROUTE_NAME = propertyPath(["xds", "route_name"]);
 const P_SVC_HOST = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "host"]);
@@ -47,6 +48,7 @@ const P_PEER_ID: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_ID_KE
 const UNKNOWN_ID = String.UTF8.encode(PEER_UNKNOWN);
 const H_CONTENT_TYPE = String.UTF8.encode("content-type");
 const H_AUTHORITY = String.UTF8.encode(":authority");
+const H_GRPC_STATUS = String.UTF8.encode("grpc-status");
 const DOWNSTREAM: i32 = 0;
 const UPSTREAM: i32 = 1;
 
@@ -140,6 +142,11 @@ export class StatsRoot extends RootContext {
   private loadLocal(): void {
     const node = readLocalNode();
     this.local = peerFromNode(node.metadata, node.id, new Array<string>());
+    // The local workload identity, for hosts that cannot report the upstream connection's local
+    // certificate: Istio issues spiffe://<trust domain>/ns/<NAMESPACE>/sa/<SERVICE_ACCOUNT>, and
+    // the trust domain is the mesh id unless configured otherwise.
+    if (this.local.serviceAccount.length == 0) this.local.serviceAccount = node.metadata.getString("SERVICE_ACCOUNT", "");
+    this.local.completeIdentity(node.metadata.getString("MESH_ID", "cluster.local"));
     let version = node.metadata.getString("ISTIO_VERSION", "");
     if (version.length == 0) version = "unknown";
     // The Wasm plugin's SDK-style tags: `component.proxy.tag.<version>;.istio_build`.
@@ -233,6 +240,8 @@ class StreamAttributes extends Attributes {
 export class StatsStream extends Context {
   grpc: bool = false;
   host: string = "";
+  /** grpc-status seen in response headers (trailers-only) or trailers; -1 none. */
+  grpcStatusSeen: i64 = -1;
   // TCP
   isTcp: bool = false;
   received: u64 = 0;
@@ -259,6 +268,24 @@ export class StatsStream extends Context {
     return HeadersStatus.Continue;
   }
 
+  onResponseHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
+    if (this.grpc) this.captureGrpcStatus(HeaderMap.ResponseHeaders);
+    return HeadersStatus.Continue;
+  }
+
+  onResponseTrailers(trailerCount: u32): TrailersStatus {
+    if (this.grpc) this.captureGrpcStatus(HeaderMap.ResponseTrailers);
+    return TrailersStatus.Continue;
+  }
+
+  /** Fallback for hosts without `response.grpc_status`: the grpc-status the upstream sent. */
+  private captureGrpcStatus(map: HeaderMap): void {
+    const v = getHeaderBytes(map, H_GRPC_STATUS);
+    if (v === null || v.byteLength == 0 || v.byteLength > 2) return;
+    const s = String.UTF8.decode(v);
+    if (isDigits(s)) this.grpcStatusSeen = I64.parseInt(s);
+  }
+
   onLog(): void {
     if (this.isTcp) { this.reportTcp(true); return; }
     const root = this.stats;
@@ -270,7 +297,7 @@ export class StatsStream extends Context {
     f.protocol = this.grpc ? "grpc" : "http";
     f.hostHeader = this.host;
     f.responseCode = getPropertyI64(P_RESPONSE_CODE, 0);
-    f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, -1) : -1;
+    f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, this.grpcStatusSeen) : -1;
     const std = root.std;
     fillStandardLabels(std, role, f, root.local, peer, root.config.disableHostHeaderFallback);
     let attrs: Attributes | null = null;
@@ -298,6 +325,7 @@ export class StatsStream extends Context {
       f.mtls = false;
       f.peerPrincipal = root.upPeerSan.read();
       f.localPrincipal = root.upLocalSan.read();
+      if (f.localPrincipal.length == 0 && getPropertyBytes(P_UP_TLS_VERSION) !== null) f.localPrincipal = root.local.identity;
     } else {
       f.mtls = getPropertyBool(P_MTLS, false);
       f.peerPrincipal = root.connPeerSan.read();
