@@ -1,6 +1,7 @@
 // The demo workload behind the server sidecar. It reports what reached it, so tests can assert on
 // what the sidecars added or changed:
-//   HTTP/1.1 (httpPort): any request -> 200 JSON {protocol, method, path, headers, body, trailers}
+//   HTTP/1.1 (httpPort): any request -> 200 JSON {protocol, method, path, headers, body, trailers};
+//                        /status/<code> answers that code, /delay/<ms> answers after ms
 //   h2c      (grpcPort): gRPC-style echo: a request to /demo.Echo/Echo with content-type
 //                        application/grpc gets one framed message back (the JSON report) and
 //                        trailers grpc-status: 0; other h2 requests get the JSON report.
@@ -62,6 +63,12 @@ export async function startDemoApp(ports: { httpPort?: number; grpcPort?: number
         body: Buffer.concat(chunks).toString(), trailers: pairs(req.rawTrailers),
       };
       seen.push(report);
+      if (req.url?.startsWith("/delay/")) {
+        // Answers after the given milliseconds (capped at 10 s): for timeout tests.
+        const t = setTimeout(() => { if (!res.destroyed) res.end("late\n"); }, Math.min(Number(req.url.slice(7)) || 0, 10_000));
+        res.on("close", () => clearTimeout(t));
+        return;
+      }
       if (req.url?.startsWith("/status/")) {
         res.writeHead(Number(req.url.slice(8)) || 500, { "content-type": "text/plain" });
         res.end("status\n");
@@ -76,11 +83,11 @@ export async function startDemoApp(ports: { httpPort?: number; grpcPort?: number
 
   const h2 = http2.createServer();
   h2.on("connection", track);
-  h2.on("stream", (stream, headers, _flags, rawHeaders) => {
+  h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders?: unknown) => {
     const chunks: Buffer[] = [];
     let trailers: Array<[string, string]> = [];
     stream.on("data", (d: Buffer) => chunks.push(d));
-    stream.on("trailers", (_t, _f) => { trailers = Object.entries(_t).filter(([k]) => typeof k === "string").map(([k, v]) => [k, String(v)]); });
+    stream.on("trailers", (t: http2.IncomingHttpHeaders) => { trailers = Object.entries(t).map(([k, v]) => [k, String(v)]); });
     stream.on("end", () => {
       const body = Buffer.concat(chunks);
       const isGrpc = String(headers["content-type"] ?? "").startsWith("application/grpc");

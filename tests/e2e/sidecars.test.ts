@@ -207,6 +207,7 @@ describe("e2e: client sidecar -> mTLS -> server sidecar -> demo app", () => {
     assert.equal(client.listenerDirection, "OUTBOUND");
     assert.equal(client.upstream?.clusterName, "outbound|8080||server.default.svc.cluster.local");
     assert.deepEqual(client.upstream?.uriSanPeerCertificate, [spiffeId("server")]);
+    assert.deepEqual(client.upstream?.uriSanLocalCertificate, [spiffeId("client")]);
     assert.equal(client.upstream?.tlsVersion, "TLSv1.3");
     assert.deepEqual(client.upstream?.hostMetadata, { istio: { workload: "server;default;server;v1;Kubernetes" } });
   });

@@ -62,6 +62,8 @@ export interface UpstreamInfo {
   hostMetadata: Record<string, unknown>;      // endpoint metadata.filter_metadata as JSON
   tlsVersion: string;
   uriSanPeerCertificate: string[];
+  /** upstream.uri_san_local_certificate: our own certificate on the upstream TLS connection (added by the proxy side). */
+  uriSanLocalCertificate?: string[];
 }
 
 /**

@@ -50,14 +50,14 @@ export class Cluster {
    * TLS facts per upstream socket, read once right after the handshake: node does not reliably
    * hand out the peer certificate again on a kept-alive socket.
    */
-  private facts = new WeakMap<net.Socket, { tlsVersion: string; uriSans: string[]; sanOk: boolean }>();
+  private facts = new WeakMap<net.Socket, { tlsVersion: string; uriSans: string[]; localUriSans: string[]; sanOk: boolean }>();
 
   private tlsFacts(sock: tls.TLSSocket) {
     let f = this.facts.get(sock);
     if (!f) {
       const peer = sock.getPeerX509Certificate?.();
       f = {
-        tlsVersion: sock.getProtocol() ?? "", uriSans: sanList(peer, "URI"),
+        tlsVersion: sock.getProtocol() ?? "", uriSans: sanList(peer, "URI"), localUriSans: sanList(sock.getX509Certificate?.(), "URI"),
         sanOk: !this.model.tls || sanMatches(this.model.tls.matchSubjectAltNames, peer),
       };
       this.facts.set(sock, f);
@@ -72,6 +72,7 @@ export class Cluster {
       const f = this.tlsFacts(sock);
       info.tlsVersion = f.tlsVersion;
       info.uriSanPeerCertificate = f.uriSans;
+      info.uriSanLocalCertificate = f.localUriSans;
     }
   }
 
@@ -237,7 +238,7 @@ export class Clusters implements ClusterManager {
         let rh: HeaderList = [];
         let rt: HeaderList = [];
         const chunks: Buffer[] = [];
-        req.on("response", (h) => { rh = fromHttp2Object(h); });
+        req.on("response", (h: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _f: number, raw?: unknown) => { rh = raw ? fromRaw(raw as unknown as string[]) : fromHttp2Object(h); });
         req.on("trailers", (t) => { rt = fromHttp2Object(t); });
         req.on("data", (d: Buffer) => chunks.push(d));
         req.on("end", () => resolve({ headers: rh, body: Buffer.concat(chunks), trailers: rt }));

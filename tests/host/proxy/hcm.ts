@@ -61,7 +61,9 @@ export class HttpConnectionManager {
 
   constructor(private deps: HcmDeps) {
     this.h1.on("request", (req, res) => this.onH1Request(req, res));
-    this.h2.on("stream", (stream, headers) => this.onH2Stream(stream, headers));
+    // rawHeaders keeps repeated headers apart, as Envoy's header map does.
+    this.h2.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders?: unknown) =>
+      this.onH2Stream(stream, headers, rawHeaders as string[] | undefined));
     this.h2.on("sessionError", () => { /* the session is torn down by node */ });
     this.h2.on("session", (s) => { this.sessions.add(s); s.on("close", () => this.sessions.delete(s)); });
     this.h1.on("clientError", (_e, sock) => sock.destroy());
@@ -186,10 +188,10 @@ export class HttpConnectionManager {
     res.on("close", () => { if (!ended && !fm.isDone) fm.reset("downstream_remote_disconnect", "DC"); });
   }
 
-  private onH2Stream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+  private onH2Stream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders?: string[]): void {
     const m = (stream.session?.socket as unknown as Record<string, ConnMeta | undefined> | undefined)?.[META];
     if (!m) { stream.close(http2.constants.NGHTTP2_REFUSED_STREAM); return; }
-    const h = fromHttp2Object(headers).filter(([k]) => !HOP_BY_HOP.has(k));
+    const h = (rawHeaders ? fromRaw(rawHeaders) : fromHttp2Object(headers)).filter(([k]) => !HOP_BY_HOP.has(k));
     const host = h.findIndex(([k]) => k === "host");
     if (host >= 0) {
       if (!h.some(([k]) => k === ":authority")) h.unshift([":authority", h[host][1]]);

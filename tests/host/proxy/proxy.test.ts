@@ -37,6 +37,7 @@ static_resources:
               - { match: { prefix: "/ok" }, route: { cluster: app } }
               - { match: { prefix: "/deny" }, route: { cluster: app } }
               - { match: { prefix: "/dead" }, route: { cluster: dead } }
+              - { match: { prefix: "/delay" }, route: { cluster: app, timeout: 0.2s } }
               - { match: { prefix: "/empty" }, route: { cluster: empty } }
               - { match: { path: "/teapot" }, direct_response: { status: 418, body: { inline_string: "short and stout" } } }
           http_filters:
@@ -230,6 +231,17 @@ describe("proxy with test-double filters over real sockets", () => {
     await settle();
     assert.deepEqual(streams.at(-1)!.info.responseFlags, ["UF"]);
     assert.match(streams.at(-1)!.info.responseCodeDetails, /^upstream_reset_before_response_started/);
+  });
+
+  it("route timeout: 504 'upstream request timeout' with flag UT, the upstream request is cancelled", async () => {
+    const t0 = Date.now();
+    const r = await request(port, "/delay/3000");
+    assert.equal(r.status, 504);
+    assert.equal(r.body, "upstream request timeout");
+    assert.ok(Date.now() - t0 < 2000, "answered at the route timeout, not when the app answered");
+    await settle();
+    assert.deepEqual(streams.at(-1)!.info.responseFlags, ["UT"]);
+    assert.equal(streams.at(-1)!.info.responseCodeDetails, "upstream_response_timeout");
   });
 
   it("direct_response answers from the route", async () => {

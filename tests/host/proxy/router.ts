@@ -271,7 +271,7 @@ export class Router implements DecoderTerminal {
         stream.sendTrailers(this.h2Trailers?.length ? toHttp2Headers(this.h2Trailers) : {});
       });
       let trailers: HeaderList | undefined;
-      stream.on("response", (h) => this.onResponseHeaders(fromHttp2Object(h), stream.endAfterHeaders));
+      stream.on("response", (h: http2.IncomingHttpHeaders & http2.IncomingHttpStatusHeader, _f: number, raw?: unknown) => this.onResponseHeaders(raw ? fromRaw(raw as unknown as string[]) : fromHttp2Object(h), stream.endAfterHeaders));
       stream.on("data", (d: Buffer) => { if (!this.aborted) this.fm.encodeData(d, false); });
       stream.on("trailers", (t) => { trailers = fromHttp2Object(t); });
       stream.on("end", () => {
