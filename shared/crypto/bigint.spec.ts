@@ -28,6 +28,17 @@ function check(mod: StaticArray<u32>, rounds: i32): i32 {
     M.fromMont(z, x);
     M.reduce(y, a);
     if (cmp(y, z) != 0) bad++;
+    // Windowed pow against repeated multiplication: x^(2^70 + 37) with a 71-bit exponent.
+    const e = new StaticArray<u32>(3);
+    e[0] = 37; e[2] = 64;
+    M.pow(y, x, e);
+    copyLimbs(z, M.one);
+    const xx = new StaticArray<u32>(n);
+    copyLimbs(xx, x);
+    for (let i = 0; i < 70; i++) M.mul(xx, xx, xx);   // x^(2^70)
+    M.mul(z, z, xx);
+    for (let i = 0; i < 37; i++) M.mul(z, z, x);
+    if (cmp(y, z) != 0) bad++;
   }
   return bad;
 }

@@ -314,13 +314,32 @@ export class Mont {
 
   /** out = base^e (Montgomery form in and out); e is a plain big integer. out may alias base. */
   pow(out: StaticArray<u32>, base: StaticArray<u32>, e: StaticArray<u32>): void {
-    const b = new StaticArray<u32>(this.n);
-    copyLimbs(b, base);
+    const bits = bitLength(e);
     const acc = new StaticArray<u32>(this.n);
     copyLimbs(acc, this.one);
-    for (let i = bitLength(e) - 1; i >= 0; i--) {
-      this.sqr(acc, acc);
-      if (bit(e, i)) this.mul(acc, acc, b);
+    if (bits <= 64) {
+      // Short exponents (RSA's 3 and 65537): plain square-and-multiply.
+      const b = new StaticArray<u32>(this.n);
+      copyLimbs(b, base);
+      for (let i = bits - 1; i >= 0; i--) {
+        this.sqr(acc, acc);
+        if (bit(e, i)) this.mul(acc, acc, b);
+      }
+      copyLimbs(out, acc);
+      return;
+    }
+    // Long exponents (Fermat inversion, square roots): fixed 4-bit windows, one multiplication per
+    // window instead of one per set bit.
+    const tbl = new StaticArray<StaticArray<u32>>(16);
+    for (let i = 0; i < 16; i++) tbl[i] = new StaticArray<u32>(this.n);
+    copyLimbs(unchecked(tbl[0]), this.one);
+    copyLimbs(unchecked(tbl[1]), base);
+    for (let i = 2; i < 16; i++) this.mul(unchecked(tbl[i]), unchecked(tbl[i - 1]), unchecked(tbl[1]));
+    for (let w = (bits + 3) >> 2; w > 0; w--) {
+      const lowBit = (w - 1) << 2;
+      this.sqr(acc, acc); this.sqr(acc, acc); this.sqr(acc, acc); this.sqr(acc, acc);
+      const d = (bit(e, lowBit + 3) << 3) | (bit(e, lowBit + 2) << 2) | (bit(e, lowBit + 1) << 1) | bit(e, lowBit);
+      if (d != 0) this.mul(acc, acc, unchecked(tbl[d]));
     }
     copyLimbs(out, acc);
   }
