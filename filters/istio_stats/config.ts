@@ -151,6 +151,7 @@ export function parseConfig(text: string): ConfigResult {
   cfg.disableHostHeaderFallback = f.bool("disable_host_header_fallback", false);
   cfg.maxSeriesPerMetric = <i32>f.integer("max_series_per_metric", 0, 0, 1000000);
   f.bool("debug", false); // type-checked, ignored (Istio deprecated it)
+  f.integer("max_peer_cache_size", 0, 0, 1000000000); // Wasm era; ignored
   f.string("stat_prefix", "istio");
   if (!f.ok) return fail(f.errorField, f.errorWhy);
   if (f.string("stat_prefix", "istio") != "istio") return fail("stat_prefix", "only \"istio\" is supported (Istio hard-codes the istio_ prefix)");
