@@ -12,9 +12,9 @@
 // has small order, so refusing them costs nothing. The check equation is the cofactorless one
 // ([S]B = R + [k]A), like BoringSSL's ED25519_verify that Envoy uses.
 //
-// Arithmetic: the generic Montgomery field (8 x 32-bit limbs) mod 2^255 - 19, extended twisted
-// Edwards coordinates (RFC 8032 §5.1.4 formulas, complete for a = -1), Shamir's trick with 4-bit
-// windows over a per-process table of B multiples.
+// Arithmetic: the shared Montgomery field code (8 x 32-bit limbs, unrolled) mod 2^255 - 19,
+// extended twisted Edwards coordinates (RFC 8032 §5.1.4 formulas, complete for a = -1), Shamir's
+// trick with 4-bit windows over a per-process table of B multiples and a per-verify table of -A.
 import { HashAlg, hashRaw } from "./sha2";
 import { Mont, limbsFromHex, isZero, copyLimbs, cmp } from "./bigint";
 
