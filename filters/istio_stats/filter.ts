@@ -7,7 +7,7 @@
 import {
   Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType, LogLevel,
   logEnabled, log, getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
-  defineMetric, recordMetric, setTickPeriodMillis,
+  defineMetric, recordMetric, setTickPeriodMillis, setEffectiveContext, WasmResult,
 } from "../../shared/abi";
 import { ProtoReader } from "../../shared/codec/protobuf";
 import { Attributes, AttrRef, Value, SOURCE_PROPERTY, readProperty } from "../../shared/expr";
@@ -157,7 +157,14 @@ export class StatsRoot extends RootContext {
   }
 
   onTick(): void {
-    for (let i = 0; i < this.tcpStreams.length; i++) this.tcpStreams[i].reportTcp(false);
+    // A tick runs in the root context; stream properties (filter state, connection) are readable
+    // only after making the connection's context the effective one.
+    for (let i = 0; i < this.tcpStreams.length; i++) {
+      const s = this.tcpStreams[i];
+      if (setEffectiveContext(s.id) != WasmResult.Ok) continue;
+      s.reportTcp(false);
+    }
+    setEffectiveContext(this.id);
   }
 
   createContext(id: u32): Context { return new StatsStream(id, this); }
