@@ -145,3 +145,17 @@ test("set_property writes filter state wasm.<path>, readable back and by later f
   assert.equal(text(e.logs.result("response_headers", "rawprop")[1]), "changed");
   await e.runtime.shutdown();
 });
+
+test("upstream TLS facts: uri_san_peer_certificate / uri_san_local_certificate / tls_version once the upstream is TLS", async () => {
+  const e = env();
+  const p = await probe(e, "log prop upstream uri_san_peer_certificate\nlog prop upstream uri_san_local_certificate\nlog prop upstream tls_version\nlog prop upstream local_address");
+  const cb = new FakeHttpCallbacks();
+  cb.streamInfo.upstream = { ...cb.streamInfo.upstream!, tlsVersion: "TLSv1.3", uriSanPeerCertificate: ["spiffe://cluster.local/ns/default/sa/server"],
+    uriSanLocalCertificate: ["spiffe://cluster.local/ns/default/sa/client"] };
+  const f = p.newHttpFilter(0, cb);
+  f.decodeHeaders(requestHeaders(), true);
+  f.log();
+  const r = e.logs.results("log", "prop").map(([s, v]) => [s, text(v)]);
+  assert.deepEqual(r, [[0, "spiffe://cluster.local/ns/default/sa/server"], [0, "spiffe://cluster.local/ns/default/sa/client"], [0, "TLSv1.3"], [0, "127.0.0.1:50000"]]);
+  await e.runtime.shutdown();
+});

@@ -230,6 +230,10 @@ function upstreamAttr(s: StreamInfo, k: string): Value | undefined {
     case "local_address": return str(u.localAddress);
     case "tls_version": return u.tlsVersion ? str(u.tlsVersion) : undefined;
     case "uri_san_peer_certificate": return u.tlsVersion && u.uriSanPeerCertificate.length ? str(u.uriSanPeerCertificate[0]) : undefined;
+    case "uri_san_local_certificate": {
+      const l = u.uriSanLocalCertificate ?? [];
+      return u.tlsVersion && l.length ? str(l[0]) : undefined;
+    }
   }
   return undefined;
 }
