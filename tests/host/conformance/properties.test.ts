@@ -96,6 +96,7 @@ test("response attributes; request header attributes gone after Continue and bac
     "response_headers prop request path", "response_headers prop request protocol",
     "log prop request path", "log prop response code", "log prop response code_details", "log prop response flags",
     "log prop response size", "log prop response headers x-r", "log prop xds listener_metadata filter_metadata",
+    "log prop response headers_bytes",
   ].join("\n"));
   const cb = new FakeHttpCallbacks();
   const f = p.newHttpFilter(0, cb);
@@ -116,6 +117,7 @@ test("response attributes; request header attributes gone after Continue and bac
   assert.equal(i64(r[4][1]), 7n);
   assert.equal(text(r[5][1]), "1");
   assert.deepEqual(r[6], [0, "00000000"], "an empty map serializes as a zero count (marshalPairs), not as nothing");
+  assert.equal(i64(r[7][1]), BigInt(":status".length + "200".length + "x-r".length + "1".length), "headers_bytes = byte size");
   await e.runtime.shutdown();
 });
 

@@ -51,6 +51,14 @@ function headersMap(h: HeaderList | undefined): Value | undefined {
   return { t: "map", entries, get: (k) => str(headerValue(h, k.toLowerCase())) };
 }
 
+/** HeaderMap::byteSize(): keys plus values. */
+function headersBytes(h: HeaderList | undefined): Value | undefined {
+  if (!h) return undefined;
+  let n = 0;
+  for (const [k, v] of h) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return { t: "int", v: BigInt(n) };
+}
+
 function splitAddress(addr: string): [string, number | undefined] {
   const i = addr.lastIndexOf(":");
   if (i < 0) return [addr, undefined];
@@ -178,6 +186,7 @@ function requestAttr(src: PropertySource, s: StreamInfo, k: string): Value | und
     case "useragent": return str(headerValue(h, "user-agent"));
     case "id": return str(headerValue(h, "x-request-id"));
     case "headers": return headersMap(h);
+    case "headers_bytes": return headersBytes(h);
     case "protocol": return s.protocol ? str(s.protocol) : undefined;
     case "time": return { t: "timestamp", v: s.startTimeNs };
     case "duration": return s.durationNs === undefined ? undefined : { t: "duration", v: s.durationNs };
@@ -194,6 +203,7 @@ function responseAttr(src: PropertySource, s: StreamInfo, k: string): Value | un
     case "flags": return uint(s.responseFlags.reduce((a, f) => a | (RESPONSE_FLAG_BITS[f] ?? 0), 0));
     case "grpc_status": return int(s.grpcStatus);
     case "headers": return headersMap(src.responseHeaders());
+    case "headers_bytes": return headersBytes(src.responseHeaders());
     case "trailers": return headersMap(src.responseTrailers());
     case "size": return int(s.responseBytes);
     case "total_size": return int(s.responseTotalBytes);
