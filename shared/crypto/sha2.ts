@@ -15,7 +15,7 @@ const H64 = new StaticArray<u64>(8);
 const TAIL = new StaticArray<u8>(256);
 
 @inline function bswap32(x: u32): u32 {
-  return (x << 24) | ((x & 0xff00) << 8) | ((x >> 8) & 0xff00) | (x >> 24);
+  return (rotr<u32>(x, 8) & 0xff00ff00) | (rotl<u32>(x, 8) & 0x00ff00ff);
 }
 @inline function bswap64(x: u64): u64 {
   return (<u64>bswap32(<u32>x) << 32) | <u64>bswap32(<u32>(x >> 32));
@@ -523,11 +523,11 @@ export function hashRaw(h: HashAlg, src: usize, len: usize, dst: usize): void {
   // Tail: remaining bytes, 0x80, zeros, big-endian bit length (64-bit for SHA-256, 128-bit for SHA-512).
   const tail = changetype<usize>(TAIL);
   const rest = len - full;
-  memory.fill(tail, 0, 256);
-  memory.copy(tail, src + full, rest);
-  store<u8>(tail + rest, 0x80);
   const lenField: usize = h == HashAlg.SHA256 ? 8 : 16;
   const tailLen: usize = rest + 1 + lenField <= bl ? bl : 2 * bl;
+  memory.copy(tail, src + full, rest);
+  store<u8>(tail + rest, 0x80);
+  memory.fill(tail + rest + 1, 0, tailLen - rest - 1);
   const bits = <u64>len << 3;
   store<u64>(tail + tailLen - 8, bswap64(bits));
   if (h != HashAlg.SHA256) store<u64>(tail + tailLen - 16, bswap64(<u64>len >> 61));
