@@ -12,18 +12,20 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import path from "node:path";
-import { ROOT, BUILD } from "./paths";
+import { ROOT as CLI_ROOT } from "./paths";
 import { generateCerts } from "../tests/certs/generate";
 import { startSidecarDemo, type SidecarDemo } from "../tests/host/proxy/sidecars";
 import { createStatsStore, createWasmRuntime } from "../tests/host/wasm/index";
 import { grpcFrame, grpcUnframe, type DemoReport } from "../tests/demo/app";
 
-const CERTS = path.join(BUILD, "certs");
+// The repository root; tests that import this module from another bundle location pass their own.
+let ROOT = CLI_ROOT;
+let CERTS = path.join(ROOT, "build", "certs");
 
 async function prepare(): Promise<void> {
   generateCerts(CERTS);
   await build({
-    entryPoints: [path.join(ROOT, "tests", "demo", "main.ts")], outfile: path.join(BUILD, "demo", "app.mjs"),
+    entryPoints: [path.join(ROOT, "tests", "demo", "main.ts")], outfile: path.join(ROOT, "build", "demo", "app.mjs"),
     bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error",
   });
   console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs) and build/demo/app.mjs (demo app for docker-compose)`);
@@ -110,7 +112,10 @@ async function sendTraffic(d: SidecarDemo): Promise<number> {
   return failed;
 }
 
-export async function runDemo(args: string[]): Promise<number> {
+/** `opts` lets tests run the demo from another bundle location with their own certificate directory. */
+export async function runDemo(args: string[], where: { root?: string; certDir?: string } = {}): Promise<number> {
+  ROOT = where.root ?? CLI_ROOT;
+  CERTS = where.certDir ?? path.join(ROOT, "build", "certs");
   if (args.includes("--prepare")) {
     await prepare();
     return 0;

@@ -52,8 +52,16 @@ export function generateCerts(dir: string, serviceAccounts = DEFAULT_SERVICE_ACC
       // Envoy in docker-compose runs as another user; these are throwaway test keys.
       chmodSync(path.join(tmp, `${sa}-key.pem`), 0o644);
     }
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    // Another run may replace the same directory at the same moment: retry the swap a few times.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        renameSync(tmp, dir);
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+      }
+    }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
