@@ -1,7 +1,7 @@
 // Plugin configuration: the JSON form of Istio's io.istio.http.peer_metadata.Config plus this
 // suite's own options (see config.proto and README.md). Parsing is plain code with no host calls,
 // so specs exercise every error message.
-import { parseJson, JsonFields, JsonValue } from "../../shared/codec/json";
+import { parseJsonDeferring, JsonFields, JsonValue } from "../../shared/codec/json";
 import { ExchangeKeySet } from "../../shared/peer/exchange";
 import { WorkloadTable } from "./workloads";
 
@@ -144,7 +144,8 @@ function validHeaderName(s: string): bool {
 export function parseConfig(text: string): ConfigResult {
   const cfg = new PeerMetadataConfig();
   if (text.trim().length == 0) return new ConfigResult(cfg, "", "");
-  const r = parseJson(text);
+  // The workload table can be large: its array is walked entry by entry instead of built whole.
+  const r = parseJsonDeferring(text, "workloads");
   if (!r.ok) return new ConfigResult(null, "configuration", "invalid JSON: " + r.error);
   const f = new JsonFields(r.value!, "");
   if (!f.ok) return new ConfigResult(null, f.errorField, f.errorWhy);
@@ -184,8 +185,11 @@ export function parseConfig(text: string): ConfigResult {
 
   const wl = f.array("workloads");
   if (wl !== null && f.ok) {
-    const err = cfg.workloads.load(wl, cfg.additionalLabels, cfg.trustDomain);
-    if (err.length > 0) {
+    const err = r.deferredStart >= 0
+      ? cfg.workloads.loadText(text, r.deferredStart, cfg.additionalLabels, cfg.trustDomain)
+      : cfg.workloads.load(wl, cfg.additionalLabels, cfg.trustDomain);
+    if (err.startsWith("!")) f.fail("configuration", "invalid JSON: " + err.substring(1));
+    else if (err.length > 0) {
       const colon = err.indexOf(": ");
       f.fail("workloads" + err.substring(0, colon), err.substring(colon + 2));
     }

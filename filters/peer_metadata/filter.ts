@@ -20,7 +20,7 @@ import {
   getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
-import { parseJson, JsonKind, JsonValue } from "../../shared/codec/json";
+import { parseJsonDeferring, JsonKind } from "../../shared/codec/json";
 import { readLocalNode } from "../../shared/peer/local";
 import { peerFromNode, localExchange } from "../../shared/peer/exchange";
 import { PeerSide, writeNoPeer, writePeerBytes, encodePeerState } from "../../shared/peer/filter_state";
@@ -121,12 +121,17 @@ function syncSharedTable(root: RootContext, s: Shared): void {
 
 /** Loads `{"workloads":[...]}` (or a bare array) into `table`; "" or the error. */
 export function loadTableBody(table: WorkloadTable, body: ArrayBuffer, cfg: PeerMetadataConfig): string {
-  const r = parseJson(String.UTF8.decode(body));
-  if (!r.ok) return "invalid JSON: " + r.error;
-  let arr: JsonValue | null = r.value;
-  if (arr!.kind == JsonKind.Object) arr = arr!.get("workloads");
-  if (arr === null || arr.kind != JsonKind.Array) return "expected {\"workloads\": [...]}";
-  const err = table.load(arr, cfg.additionalLabels, cfg.trustDomain);
+  const text = String.UTF8.decode(body);
+  let start = 0;
+  while (start < text.length && text.charCodeAt(start) <= 0x20) start++;
+  if (start >= text.length || text.charCodeAt(start) != 0x5b) {
+    const r = parseJsonDeferring(text, "workloads");
+    if (!r.ok) return "invalid JSON: " + r.error;
+    if (r.value!.kind != JsonKind.Object || r.deferredStart < 0) return "expected {\"workloads\": [...]}";
+    start = r.deferredStart;
+  }
+  const err = table.loadText(text, start, cfg.additionalLabels, cfg.trustDomain);
+  if (err.startsWith("!")) return "invalid JSON: " + err.substring(1);
   return err.length > 0 ? "workloads" + err : "";
 }
 

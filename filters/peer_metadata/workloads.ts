@@ -11,7 +11,7 @@
 // (~2 bytes per character + 20 header), the state buffer (~150-300 bytes for a typical workload)
 // and the map slot (~24 bytes): about 300-400 bytes, i.e. ~35 MiB for 100k single-address
 // workloads per worker VM.
-import { JsonValue, JsonKind } from "../../shared/codec/json";
+import { JsonValue, JsonKind, JsonArrayReader } from "../../shared/codec/json";
 import { PeerMetadata, PeerSource, WorkloadType } from "../../shared/peer/peer";
 import { encodePeerState } from "../../shared/peer/filter_state";
 
@@ -129,24 +129,48 @@ export class WorkloadTable {
   load(arr: JsonValue, additionalLabels: Array<string>, trustDomain: string): string {
     if (arr.kind != JsonKind.Array) return ": expected an array of workloads";
     const next = new Map<string, ArrayBuffer>();
-    const err = new Array<string>();
     for (let i = 0; i < arr.items.length; i++) {
-      const path = "[" + i.toString() + "]";
-      const v = arr.items[i];
-      if (v.kind != JsonKind.Object) return path + ": expected object";
-      const p = peerFromWorkload(v, path, additionalLabels, trustDomain, err);
-      if (err.length > 0) return err[0];
-      const addrs = v.get("addresses");
-      if (addrs === null || addrs.kind != JsonKind.Array || addrs.items.length == 0) return path + ".addresses: expected a non-empty array of IP addresses";
-      const state = encodePeerState(p);
-      for (let j = 0; j < addrs.items.length; j++) {
-        const a = addrs.items[j];
-        const ip = a.kind == JsonKind.String ? canonicalIp(a.str) : "";
-        if (ip.length == 0) return path + ".addresses[" + j.toString() + "]: expected an IPv4 or IPv6 address";
-        next.set(ip, state);
-      }
+      const err = addEntry(next, arr.items[i], i, additionalLabels, trustDomain);
+      if (err.length > 0) return err;
     }
     this.byIp = next;
     return "";
   }
+
+  /**
+   * Same, reading the array straight from JSON text at `start` (its '['), one entry at a time, so
+   * only one entry's parse tree is alive at once. A syntax error comes back as "!<line/column: why>".
+   */
+  loadText(text: string, start: i32, additionalLabels: Array<string>, trustDomain: string): string {
+    const reader = new JsonArrayReader(text, start);
+    const next = new Map<string, ArrayBuffer>();
+    for (let v = reader.next(); v !== null; v = reader.next()) {
+      const err = addEntry(next, v, reader.index - 1, additionalLabels, trustDomain);
+      if (err.length > 0) return err;
+      // Each entry leaves ~2 KiB of garbage (its tree, the converted peer); the incremental GC lags
+      // a burst like this, and Wasm memory never shrinks, so collect fully now and then.
+      if ((reader.index & 8191) == 0) __collect();
+    }
+    if (reader.error.length > 0) return "!" + reader.error;
+    this.byIp = next;
+    return "";
+  }
+}
+
+function addEntry(next: Map<string, ArrayBuffer>, v: JsonValue, i: i32, additionalLabels: Array<string>, trustDomain: string): string {
+  const path = "[" + i.toString() + "]";
+  if (v.kind != JsonKind.Object) return path + ": expected object";
+  const err = new Array<string>();
+  const p = peerFromWorkload(v, path, additionalLabels, trustDomain, err);
+  if (err.length > 0) return err[0];
+  const addrs = v.get("addresses");
+  if (addrs === null || addrs.kind != JsonKind.Array || addrs.items.length == 0) return path + ".addresses: expected a non-empty array of IP addresses";
+  const state = encodePeerState(p);
+  for (let j = 0; j < addrs.items.length; j++) {
+    const a = addrs.items[j];
+    const ip = a.kind == JsonKind.String ? canonicalIp(a.str) : "";
+    if (ip.length == 0) return path + ".addresses[" + j.toString() + "]: expected an IPv4 or IPv6 address";
+    next.set(ip, state);
+  }
+  return "";
 }

@@ -1,4 +1,4 @@
-import { parseJson, JsonKind, JsonValue, JsonFields, jsonEscape, jsonQuote, jsonNumber } from "./json";
+import { parseJson, parseJsonDeferring, JsonArrayReader, JsonKind, JsonValue, JsonFields, jsonEscape, jsonQuote, jsonNumber } from "./json";
 
 function err(text: string): string {
   const r = parseJson(text);
@@ -149,5 +149,36 @@ describe("json: JsonFields for config validation", () => {
   it("builds values programmatically", () => {
     const v = JsonValue.object().set("a", JsonValue.fromNumber(1)).set("b", JsonValue.array().push(JsonValue.fromBool(false)));
     expect(v.toString()).toBe("{\"a\":1,\"b\":[false]}");
+  });
+});
+
+describe("json: deferred arrays for big lists", () => {
+  it("leaves the named top-level array unbuilt and reports its span", () => {
+    const text = "{\"a\": 1, \"big\": [ {\"x\": \"]}\\\"\"}, [2, [3]] ], \"z\": true}";
+    const r = parseJsonDeferring(text, "big");
+    expect(r.ok).toBe(true);
+    expect(r.value!.get("big")!.length).toBe(0);
+    expect(r.value!.getBool("z")).toBe(true);
+    expect(text.substring(r.deferredStart, r.deferredEnd)).toBe("[ {\"x\": \"]}\\\"\"}, [2, [3]] ]");
+    const reader = new JsonArrayReader(text, r.deferredStart);
+    const first = reader.next()!;
+    expect(first.getString("x")).toBe("]}\"");
+    expect(reader.next()!.toString()).toBe("[2,[3]]");
+    expect(reader.next()).toBeNull();
+    expect(reader.done).toBe(true);
+    expect(reader.error).toBe("");
+    expect(reader.end).toBe(r.deferredEnd);
+  });
+  it("reports syntax errors inside the deferred array when it is read", () => {
+    const text = "{\"big\": [1, tru, 3]}";
+    const r = parseJsonDeferring(text, "big");
+    expect(r.ok).toBe(true);
+    const reader = new JsonArrayReader(text, r.deferredStart);
+    expect(reader.next()!.num).toBe(1.0);
+    expect(reader.next()).toBeNull();
+    expect(reader.error).toBe("line 1 column 13: unexpected character 't', expected a value");
+    expect(parseJsonDeferring("{\"big\": [1, \"x]}", "big").error).toBe("line 1 column 9: unterminated array");
+    // Not an array: parsed normally.
+    expect(parseJsonDeferring("{\"big\": {\"k\": 1}}", "big").value!.get("big")!.isObject).toBe(true);
   });
 });

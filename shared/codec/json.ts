@@ -124,6 +124,9 @@ export function jsonKindName(k: JsonKind): string {
 }
 
 export class JsonResult {
+  /** Text span of the member left unparsed by parseJsonDeferring, or -1. */
+  deferredStart: i32 = -1;
+  deferredEnd: i32 = -1;
   constructor(
     public value: JsonValue | null,
     /** "" on success, else "line L column C: what was wrong". */
@@ -138,7 +141,43 @@ class Parser {
   pos: i32 = 0;
   err: string = "";
   errPos: i32 = -1;
+  /** Top-level member whose array value is left unparsed (see parseJsonDeferring). */
+  deferKey: string = "";
+  deferStart: i32 = -1;
+  deferEnd: i32 = -1;
   constructor(public s: string) {}
+
+  /**
+   * Skips one array at pos without building it: brackets and strings (with escapes) are matched,
+   * nothing else is checked. Whoever reads the span later parses it strictly.
+   */
+  skipArray(): bool {
+    const s = this.s;
+    const n = s.length;
+    let depth = 0;
+    let p = this.pos;
+    while (p < n) {
+      const c = s.charCodeAt(p);
+      if (c == 0x22) {
+        p++;
+        while (p < n) {
+          const d = s.charCodeAt(p);
+          if (d == 0x5c) { p += 2; continue; }
+          if (d == 0x22) break;
+          p++;
+        }
+        if (p >= n) break;
+      } else if (c == 0x5b || c == 0x7b) {
+        depth++;
+      } else if (c == 0x5d || c == 0x7d) {
+        depth--;
+        if (depth == 0) { this.pos = p + 1; return true; }
+      }
+      p++;
+    }
+    this.fail("unterminated array", this.pos);
+    return false;
+  }
 
   fail(msg: string, at: i32): JsonValue | null {
     if (this.errPos < 0) { this.err = msg; this.errPos = at; }
@@ -205,6 +244,20 @@ class Parser {
       this.ws();
       if (this.peek() != 0x3a) return this.fail("expected ':' after object key", this.pos);
       this.pos++;
+      if (depth == 0 && this.deferKey.length > 0 && key == this.deferKey) {
+        this.ws();
+        if (this.peek() == 0x5b) {
+          this.deferStart = this.pos;
+          if (!this.skipArray()) return null;
+          this.deferEnd = this.pos;
+          obj.set(key, JsonValue.array());
+          this.ws();
+          const c0 = this.peek();
+          if (c0 == 0x2c) { this.pos++; continue; }
+          if (c0 == 0x7d) { this.pos++; return obj; }
+          return this.fail("expected ',' or '}' in object", this.pos);
+        }
+      }
       const v = this.value(depth + 1);
       if (v === null) return null;
       obj.set(key, v);
@@ -372,14 +425,75 @@ function lineColumn(s: string, pos: i32): string {
 
 /** Parses one JSON text (surrounding whitespace allowed). Never aborts. */
 export function parseJson(text: string): JsonResult {
+  return parseJsonDeferring(text, "");
+}
+
+/**
+ * Like parseJson, but if the root is an object whose member `deferKey` is an array, that array is
+ * not built: the member reads as an empty array and `deferredStart`/`deferredEnd` give its text
+ * span, to be walked element by element with JsonArrayReader. For documents dominated by one big
+ * list (a 100k-entry workload table) this keeps one element's tree alive at a time instead of all.
+ */
+export function parseJsonDeferring(text: string, deferKey: string): JsonResult {
   const p = new Parser(text);
+  p.deferKey = deferKey;
   const v = p.value(0);
   if (v !== null) {
     p.ws();
     if (p.pos < text.length) p.fail("unexpected " + describe(p.peek()) + " after the JSON value", p.pos);
-    else return new JsonResult(v, "", -1);
+    else {
+      const r = new JsonResult(v, "", -1);
+      r.deferredStart = p.deferStart;
+      r.deferredEnd = p.deferEnd;
+      return r;
+    }
   }
   return new JsonResult(null, lineColumn(text, p.errPos) + ": " + p.err, p.errPos);
+}
+
+/** Reads the elements of the array at text[start] ('[') one at a time, strictly. Never aborts. */
+export class JsonArrayReader {
+  private p: Parser;
+  private first: bool = true;
+  /** True after the closing ']' was read. */
+  done: bool = false;
+  /** "" or "line L column C: what was wrong". */
+  error: string = "";
+  /** Elements returned so far. */
+  index: i32 = 0;
+
+  constructor(public text: string, start: i32) {
+    this.p = new Parser(text);
+    this.p.pos = start;
+    this.p.ws();
+    if (this.p.peek() != 0x5b) this.setError("expected '['", this.p.pos);
+    else this.p.pos++;
+  }
+
+  private setError(msg: string, at: i32): void {
+    if (this.error.length == 0) this.error = lineColumn(this.text, at) + ": " + msg;
+    this.done = true;
+  }
+
+  /** The next element, or null at the end (check `error`). */
+  next(): JsonValue | null {
+    if (this.done) return null;
+    const p = this.p;
+    p.ws();
+    if (p.peek() == 0x5d) { p.pos++; this.done = true; return null; }
+    if (!this.first) {
+      if (p.peek() != 0x2c) { this.setError("expected ',' or ']' in array", p.pos); return null; }
+      p.pos++;
+    }
+    this.first = false;
+    const v = p.value(1);
+    if (v === null) { this.setError(p.err, p.errPos); return null; }
+    this.index++;
+    return v;
+  }
+
+  /** Position after the closing ']' (valid once done without error). */
+  get end(): i32 { return this.p.pos; }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ test("configuration errors fail the plugin and name the field", async () => {
     ['{"upstream_discovery": [{"dns": {}}]}', "upstream_discovery[0].dns: unknown discovery method"],
     ['{"workloads": [{"addresses": ["::zz"]}]}', "workloads[0].addresses[0]: expected an IPv4 or IPv6 address"],
     ["{not json", "configuration: invalid JSON: line 1 column 2"],
+    ['{"workloads": [{"addresses": ["10.0.0.1"]}, tru]}', "configuration: invalid JSON: line 1 column 45: unexpected character 't'"],
   ]) {
     const s = new Sidecar(SERVER_NODE());
     sidecars.push(s);
