@@ -4,7 +4,9 @@
 import { fakeHostImports } from "./tests/unit/fake-host.js";
 
 export default {
-  entries: ["shared/**/*.spec.ts", "filters/**/*.spec.ts"],
+  // tools/test.ts narrows the run (`npm test -- <word>`) through ASPECT_ENTRIES (comma-separated files);
+  // as-pect would otherwise add command-line files to these globs instead of replacing them.
+  entries: process.env.ASPECT_ENTRIES ? process.env.ASPECT_ENTRIES.split(",") : ["shared/**/*.spec.ts", "filters/**/*.spec.ts"],
   include: [],
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {

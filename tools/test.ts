@@ -8,8 +8,8 @@ import { rmSync } from "node:fs";
 import { ROOT, BUILD, findFiles } from "./paths";
 import { buildAll } from "./build";
 
-function run(cmd: string, args: string[]): number {
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env: process.env });
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env });
   return r.status ?? 1;
 }
 
@@ -24,7 +24,8 @@ export async function runTests(args: string[]): Promise<number> {
     .map((f) => path.relative(ROOT, f)).filter(filter);
   if (specs.length) {
     const asp = run(process.execPath, [path.join(ROOT, "node_modules/@as-pect/cli/bin/asp.js"), "--config", "as-pect.config.js",
-      "--as-config", "as-pect.asconfig.json", "--summary", "--no-logo", ...(args.length ? specs : [])]);
+      "--as-config", "as-pect.asconfig.json", "--summary"],
+      args.length ? { ...process.env, ASPECT_ENTRIES: specs.join(",") } : process.env);
     if (asp !== 0) {
       console.error("test: as-pect specs FAILED");
       return asp;
