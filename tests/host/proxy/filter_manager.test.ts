@@ -214,6 +214,31 @@ describe("filter manager", () => {
     ]);
   });
 
+  it("trailers a filter adds at end of stream go to the filters after it, then the router", () => {
+    const t = setup([{}, { decodeData: (_d, end, cb) => { if (end) cb.addRequestTrailers().push(["x-added", "1"]); return "Continue"; } }, {}]);
+    t.fm.decodeHeaders(POST, false);
+    t.fm.decodeData(Buffer.from("b"), true);
+    assert.deepEqual(t.journal, [
+      "f0.decodeHeaders(end=false)", "f1.decodeHeaders(end=false)", "f2.decodeHeaders(end=false)", "router.headers(end=false)",
+      "f0.decodeData(b,end=true)", "f1.decodeData(b,end=true)", "f2.decodeData(b,end=false)", "router.data(b,end=false)",
+      "f2.decodeTrailers", "router.trailers",
+    ]);
+  });
+
+  it("a local reply from an encoder filter while response headers are unsent replaces the response directly", async () => {
+    const t = setup([{ encodeHeaders: (_h, _e, cb) => { cb.sendLocalReply(502, Buffer.from("bad upstream"), [], undefined, "encoder_reply"); return "Continue"; } }, {}]);
+    t.fm.decodeHeaders(GET, true);
+    t.fm.encodeHeaders([[":status", "200"]], false);
+    t.fm.encodeData(Buffer.from("original"), true);
+    await t.settled();
+    assert.deepEqual(t.journal.slice(3), [
+      "f1.encodeHeaders(200,end=false)", "f0.encodeHeaders(200,end=false)",
+      "router.abort", "downstream.headers(502,end=false)", "downstream.data(bad upstream,end=true)", "router.abort",
+      "f0.log", "f1.log", "f0.onDestroy", "f1.onDestroy",
+    ]);
+    assert.equal(t.fm.streamInfo.responseCode, 502);
+  });
+
   it("a gRPC request's local reply is a trailers-only 200 with grpc-status", async () => {
     const t = setup([{ decodeHeaders: (_h, _e, cb) => { cb.sendLocalReply(503, Buffer.from("down"), [], undefined, "x"); return "StopIteration"; } }]);
     const seen: HeaderList[] = [];

@@ -308,6 +308,9 @@ export class FilterManager {
     }
     if (this.halted(d)) return;
     this.dataToTerminal(d, data, endStream && !d.trailers);
+    // Trailers a filter added from its end-of-stream data callback follow the body (Envoy
+    // addDecodedTrailers / addEncodedTrailers), starting after the filter that added them.
+    if (endStream && d.trailers && !this.halted(d)) this.runTrailers(d, d.trailersReached + 1);
   }
 
   private dataToTerminal(d: DirectionState, data: Buffer, end: boolean): void {
@@ -446,6 +449,13 @@ export class FilterManager {
       }
       fm.continueAt(d, pos);
     };
+    const addTrailers = (d: DirectionState, pos: number): HeaderList => {
+      if (!d.trailers) {
+        d.trailers = [];
+        d.trailersReached = pos;
+      }
+      return d.trailers;
+    };
     const deferIfBusy = (fn: () => void) => {
       if (fm.dec.inCallback !== -1 || fm.enc.inCallback !== -1) fm.deferred.push(fn);
       else fn();
@@ -467,8 +477,8 @@ export class FilterManager {
       responseHeaders: () => fm.enc.headers,
       requestTrailers: () => fm.dec.trailers,
       responseTrailers: () => fm.enc.trailers,
-      addRequestTrailers: () => (fm.dec.trailers ??= []),
-      addResponseTrailers: () => (fm.enc.trailers ??= []),
+      addRequestTrailers: () => addTrailers(fm.dec, decPos),
+      addResponseTrailers: () => addTrailers(fm.enc, encPos),
       requestBody: () => viewOrBuffer(fm.dec, decPos),
       responseBody: () => viewOrBuffer(fm.enc, encPos),
       setRequestBody: (b) => setBody(fm.dec, decPos, b),

@@ -151,7 +151,7 @@ export class Router implements DecoderTerminal {
     this.pending = [];
     if (this.h1 && !this.h1.writableFinished) this.h1.destroy();
     else if (this.h1 && !this.responseDone) this.h1.destroy();
-    if (this.h2 && !this.h2.closed) this.h2.close(http2.constants.NGHTTP2_CANCEL);
+    if (this.h2 && !this.h2.closed && !this.responseDone) this.h2.close(http2.constants.NGHTTP2_CANCEL);
   }
 
   // ---------------------------------------------------------------------------------------------
