@@ -32,7 +32,8 @@ export async function runTests(args: string[]): Promise<number> {
     }
   }
   const entries = [...findFiles(path.join(ROOT, "tests"), ".test.ts"), ...findFiles(path.join(ROOT, "filters"), ".test.ts")].filter(filter);
-  const outdir = path.join(BUILD, "tests");
+  // One output folder per run, so two `npm test` runs on one checkout do not delete each other's files.
+  const outdir = path.join(BUILD, `tests-${process.pid}`);
   rmSync(outdir, { recursive: true, force: true });
   await build({
     entryPoints: entries,
@@ -49,5 +50,9 @@ export async function runTests(args: string[]): Promise<number> {
   });
   if (!entries.length) return 0;
   const compiled = entries.map((e) => path.join(outdir, path.relative(ROOT, e)).replace(/\.ts$/, ".mjs"));
-  return run(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...compiled]);
+  try {
+    return run(process.execPath, ["--enable-source-maps", "--test", "--test-concurrency=1", ...compiled]);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }

@@ -68,7 +68,7 @@ class Runtime implements WasmRuntimeHandle {
     const abi = checkModule(info);
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(config.code);
+      module = new WebAssembly.Module(config.code as Uint8Array<ArrayBuffer>);
     } catch (e) {
       throw new LoadError(`Failed to load Wasm code: ${(e as Error).message}`);
     }
