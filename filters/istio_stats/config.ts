@@ -2,7 +2,7 @@
 // it as JSON text). See config.proto for the schema and README.md for every field with an example.
 import { parseJson, JsonFields, JsonValue, JsonKind } from "../../shared/codec/json";
 import { compile, Compiled, Catalog, EnvoyCatalog, AttrRef, ValueKind } from "../../shared/expr";
-import { TAG_COUNT, TAG_NAMES, tagIndex } from "./labels";
+import { tagIndex } from "./labels";
 import { METRIC_COUNT, METRIC_SPECS } from "./metrics";
 import { Role } from "./request_labels";
 
@@ -229,4 +229,3 @@ export function roleFor(mode: ReporterMode, listenerDirection: i64): Role {
   return listenerDirection == 1 ? Role.Destination : Role.Source;
 }
 
-export { TAG_COUNT, TAG_NAMES };

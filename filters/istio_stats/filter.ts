@@ -5,20 +5,20 @@
 // One stream class serves both: Envoy calls HTTP callbacks on HTTP filters and network callbacks on
 // network filters, so the same module works under root_id `istio_stats` and `istio_stats_tcp`.
 import {
-  Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType, LogLevel,
-  logEnabled, log, getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
+  Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType,
+  getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
   defineMetric, recordMetric, setTickPeriodMillis, setEffectiveContext, WasmResult,
 } from "../../shared/abi";
 import { ProtoReader } from "../../shared/codec/protobuf";
 import { Attributes, AttrRef, Value, SOURCE_PROPERTY, readProperty } from "../../shared/expr";
-import { PeerMetadata, peerFromEndpointMetadata, namespaceOfIdentity } from "../../shared/peer/peer";
+import { PeerMetadata, peerFromEndpointMetadata } from "../../shared/peer/peer";
 import { peerFromNode } from "../../shared/peer/exchange";
 import { readLocalNode } from "../../shared/peer/local";
 import { decodePeerState, PEER_UNKNOWN, DOWNSTREAM_PEER_KEY, UPSTREAM_PEER_KEY, DOWNSTREAM_PEER_ID_KEY, UPSTREAM_PEER_ID_KEY } from "../../shared/peer/filter_state";
 import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, SOURCE_DOWNSTREAM_PEER, PeerField } from "./config";
 import { Recorder } from "./recorder";
 import { M } from "./metrics";
-import { TAG_COUNT, encodeField } from "./labels";
+import { TAG_COUNT } from "./labels";
 import { Role, RequestFacts, fillStandardLabels, responseFlagsString } from "./request_labels";
 
 // Property paths, encoded once. Listener/cluster/route facts are Envoy's `xds.*` attributes (the
@@ -51,8 +51,6 @@ const H_AUTHORITY = String.UTF8.encode(":authority");
 const H_GRPC_STATUS = String.UTF8.encode("grpc-status");
 const DOWNSTREAM: i32 = 0;
 const UPSTREAM: i32 = 1;
-
-function text(b: ArrayBuffer | null): string { return b === null ? "" : String.UTF8.decode(b); }
 
 function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
   return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
@@ -103,7 +101,8 @@ export class StatsRoot extends RootContext {
   recorder: Recorder | null = null;
   local: PeerMetadata = new PeerMetadata();
   localPrincipalHint: string = "";
-  tcpStreams: Array<StatsStream> = new Array<StatsStream>();
+  /** Open TCP connections and gRPC streams: reported on every tick. */
+  liveStreams: Array<StatsStream> = new Array<StatsStream>();
   peers: StaticArray<PeerCache> = [new PeerCache(), new PeerCache()];
   std: StaticArray<string> = new StaticArray<string>(TAG_COUNT);
   facts: RequestFacts = new RequestFacts();
@@ -159,10 +158,11 @@ export class StatsRoot extends RootContext {
   onTick(): void {
     // A tick runs in the root context; stream properties (filter state, connection) are readable
     // only after making the connection's context the effective one.
-    for (let i = 0; i < this.tcpStreams.length; i++) {
-      const s = this.tcpStreams[i];
+    for (let i = 0; i < this.liveStreams.length; i++) {
+      const s = this.liveStreams[i];
       if (setEffectiveContext(s.id) != WasmResult.Ok) continue;
-      s.reportTcp(false);
+      if (s.isTcp) s.reportTcp(false);
+      else s.reportGrpcTick();
     }
     setEffectiveContext(this.id);
   }
@@ -247,6 +247,10 @@ class StreamAttributes extends Attributes {
 export class StatsStream extends Context {
   grpc: bool = false;
   host: string = "";
+  live: bool = false;
+  messagesDone: bool = false;
+  reportedRequestMessages: u64 = 0;
+  reportedResponseMessages: u64 = 0;
   /** grpc-status seen in response headers (trailers-only) or trailers; -1 none. */
   grpcStatusSeen: i64 = -1;
   // TCP
@@ -265,6 +269,8 @@ export class StatsStream extends Context {
     const ct = getHeaderBytes(HeaderMap.RequestHeaders, H_CONTENT_TYPE);
     // Istio: gRPC is a request whose content-type starts with application/grpc.
     this.grpc = ct !== null && ct.byteLength >= 16 && String.UTF8.decode(ct).startsWith("application/grpc");
+    // Istio reports gRPC message counts of long streams every tcp_reporting_duration too.
+    if (this.grpc && !this.live) { this.live = true; this.stats.liveStreams.push(this); }
     if (!this.stats.config.disableHostHeaderFallback) {
       const h = getHeaderBytes(HeaderMap.RequestHeaders, H_AUTHORITY);
       const cache = this.stats.authority;
@@ -315,13 +321,37 @@ export class StatsStream extends Context {
     rec.sample(M.request_duration_milliseconds, <u64>(durationNs > 0 ? durationNs / 1000000 : 0), std, attrs);
     rec.sample(M.request_bytes, <u64>max<i64>(getPropertyI64(P_REQUEST_TOTAL_SIZE, 0), 0), std, attrs);
     rec.sample(M.response_bytes, <u64>max<i64>(getPropertyI64(P_RESPONSE_TOTAL_SIZE, 0), 0), std, attrs);
-    if (this.grpc) {
-      const counts = grpcMessageCounts(getPropertyBytes(P_GRPC_STATS));
-      if (counts !== null) {
-        rec.add(M.request_messages_total, counts[0], std, attrs);
-        rec.add(M.response_messages_total, counts[1], std, attrs);
-      }
-    }
+    if (this.grpc) this.reportMessages(rec, std, attrs);
+    this.messagesDone = true;
+  }
+
+  /** Message count deltas since the last report (grpc_stats filter state holds running totals). */
+  private reportMessages(rec: Recorder, std: StaticArray<string>, attrs: Attributes | null): void {
+    const counts = grpcMessageCounts(getPropertyBytes(P_GRPC_STATS));
+    if (counts === null) return;
+    if (counts[0] > this.reportedRequestMessages) rec.add(M.request_messages_total, counts[0] - this.reportedRequestMessages, std, attrs);
+    if (counts[1] > this.reportedResponseMessages) rec.add(M.response_messages_total, counts[1] - this.reportedResponseMessages, std, attrs);
+    this.reportedRequestMessages = max(counts[0], this.reportedRequestMessages);
+    this.reportedResponseMessages = max(counts[1], this.reportedResponseMessages);
+  }
+
+  /** A tick while a gRPC stream is open: message counts so far, under the 20 peer labels. */
+  reportGrpcTick(): void {
+    if (this.messagesDone) return;
+    const root = this.stats;
+    const rec = root.recorder;
+    if (rec === null) return;
+    const role = root.role();
+    const peer = root.peerFor(role);
+    const f = this.readFacts(role, root.facts);
+    f.protocol = "grpc";
+    f.hostHeader = this.host;
+    const std = root.std;
+    fillStandardLabels(std, role, f, root.local, peer, root.config.disableHostHeaderFallback);
+    let attrs: Attributes | null = null;
+    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    rec.begin();
+    this.reportMessages(rec, std, attrs);
   }
 
   /** Facts shared by HTTP and TCP: flags, principals, security policy, destination service inputs. */
@@ -363,7 +393,7 @@ export class StatsStream extends Context {
   // ---- TCP
   onNewConnection(): NetworkStatus {
     this.isTcp = true;
-    this.stats.tcpStreams.push(this);
+    if (!this.live) { this.live = true; this.stats.liveStreams.push(this); }
     return NetworkStatus.Continue;
   }
 
@@ -384,8 +414,8 @@ export class StatsStream extends Context {
   }
 
   onDelete(): void {
-    if (!this.isTcp) return;
-    const list = this.stats.tcpStreams;
+    if (!this.live) return;
+    const list = this.stats.liveStreams;
     const i = list.indexOf(this);
     if (i >= 0) { list[i] = list[list.length - 1]; list.pop(); }
   }

@@ -2,7 +2,7 @@
 // the series cache: one metric id per distinct label set, defined once, with a cardinality guard.
 import { MetricType, defineMetric, incrementMetric } from "../../shared/abi/host";
 import { Node } from "../../shared/expr";
-import { TAG_COUNT, TAG_NAMES, NAME_ORDER, TagSet, tagInSet, encodeField, UNKNOWN } from "./labels";
+import { TAG_COUNT, TAG_NAMES, NAME_ORDER, TagSet, tagInSet, encodeField } from "./labels";
 
 export class MetricSpec {
   constructor(public name: string, public type: MetricType, public tags: TagSet) {}

@@ -1,6 +1,6 @@
 // Turns a config into per-metric label plans and series, and records one event (a finished HTTP
 // request, a TCP report) into them. No host calls except defining/incrementing metrics.
-import { MetricType, incrementMetric, recordMetric } from "../../shared/abi/host";
+import { incrementMetric, recordMetric } from "../../shared/abi/host";
 import { Node, Attributes, evaluateString } from "../../shared/expr";
 import { StatsConfig } from "./config";
 import { METRIC_COUNT, METRIC_SPECS, LabelPlan, LabelSet, MetricSeries, buildPlan } from "./metrics";
@@ -108,4 +108,3 @@ export class Recorder {
   }
 }
 
-export { MetricType };

@@ -1,6 +1,6 @@
 // The 25 standard label values of one request or connection, from plain facts. No host calls here:
 // filter.ts reads the facts, this file decides (and as-pect specs call it directly).
-import { Tag, TAG_COUNT, UNKNOWN, orUnknown, revisionOrLatest, flagsOrDash, securityPolicy } from "./labels";
+import { Tag, orUnknown, revisionOrLatest, flagsOrDash, securityPolicy } from "./labels";
 import { PeerMetadata } from "../../shared/peer/peer";
 
 export const enum Role { Source = 0, Destination = 1, Waypoint = 2 }
@@ -80,7 +80,7 @@ export function fillStandardLabels(out: StaticArray<string>, role: Role, f: Requ
   unchecked(out[Tag.response_code] = codeString(f.responseCode));
   unchecked(out[Tag.grpc_response_status] = f.protocol == "grpc" && f.grpcStatus >= 0 ? codeString(f.grpcStatus) : "");
   unchecked(out[Tag.response_flags] = flagsOrDash(f.responseFlags));
-  unchecked(out[Tag.connection_security_policy] = securityPolicy(role == Role.Destination, f.mtls));
+  unchecked(out[Tag.connection_security_policy] = securityPolicy(serverSide, f.mtls));
 }
 
 /**
@@ -152,5 +152,3 @@ export function responseFlagsString(mask: i64): string {
   return out;
 }
 
-export const STANDARD_COUNT = TAG_COUNT;
-export { UNKNOWN };

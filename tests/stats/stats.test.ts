@@ -133,6 +133,34 @@ describe("istio_stats under the wasm runtime", () => {
     await e.runtime.shutdown();
   });
 
+  it("gRPC: message counts of an open stream are reported on the tick, the rest at the end", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, { tcp_reporting_duration: "0.1s" });
+    const si = inbound();
+    si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("2,1"));
+    const req = requestHeaders([["content-type", "application/grpc"]]);
+    const cb = new FakeHttpCallbacks(si);
+    cb.reqHeaders = req;
+    const f = p.newHttpFilter(0, cb);
+    f.decodeHeaders(req, false);
+    await sleep(350);
+    assert.equal(series(e, "istio_request_messages_total")[0]?.value, 2, "reported while the stream is open");
+    assert.equal(series(e, "istio_response_messages_total")[0]?.value, 1);
+    assert.equal(series(e, "istio_requests_total").length, 0);
+    si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("5,4"));
+    const resp: HeaderList = [[":status", "200"], ["content-type", "application/grpc"]];
+    cb.respHeaders = resp;
+    f.encodeHeaders(resp, true);
+    f.log();
+    f.onDestroy();
+    await sleep(250); // no further tick reports after the end
+    assert.equal(series(e, "istio_request_messages_total")[0]?.value, 5);
+    assert.equal(series(e, "istio_response_messages_total")[0]?.value, 4);
+    assert.equal(series(e, "istio_requests_total")[0]?.value, 1);
+    await p.shutdown();
+    await e.runtime.shutdown();
+  });
+
   it("TCP: reported on the tick while open, then the rest at close; opened and closed once", async () => {
     const e = env(1, TAGS);
     const p = await load(e, { tcp_reporting_duration: "0.1s" }, "network", "istio_stats_tcp");
