@@ -77,8 +77,9 @@ export class HttpConnectionManager {
     this.deps.stats.counterAdd(`${this.prefix}.downstream_cx_total`, 1);
     const codec = this.deps.model.codecType;
     if (alpn === "h2" || codec === "HTTP2") return this.toH2(sock, meta);
-    if (meta.tls || codec === "HTTP1") return this.toH1(sock, meta);
-    // codec_type AUTO on plaintext: Envoy looks for the HTTP/2 connection preface.
+    if (alpn === "http/1.1" || codec === "HTTP1") return this.toH1(sock, meta);
+    // codec_type AUTO without a negotiated protocol (plaintext, or TLS without ALPN): Envoy looks
+    // for the HTTP/2 connection preface.
     let seen = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       seen = Buffer.concat([seen, d]);

@@ -244,6 +244,21 @@ describe("proxy with test-double filters over real sockets", () => {
     assert.equal(streams.at(-1)!.info.responseCodeDetails, "upstream_response_timeout");
   });
 
+  it("downstream disconnect mid-request: flag DC, upstream request cancelled, log and destroy still run", async () => {
+    const n = streams.length;
+    await new Promise<void>((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port, path: "/delay/3000", agent: false });
+      req.on("error", () => resolve());
+      setTimeout(() => { req.destroy(); resolve(); }, 150);
+    });
+    for (let i = 0; i < 50 && !(streams.length > n && streams.at(-1)!.destroyed); i++) await settle();
+    const s = streams.at(-1)!;
+    assert.equal(streams.length, n + 1);
+    assert.deepEqual(s.info.responseFlags, ["DC"]);
+    assert.equal(s.info.responseCodeDetails, "downstream_remote_disconnect");
+    assert.equal(s.logged && s.destroyed, true);
+  });
+
   it("direct_response answers from the route", async () => {
     const r = await request(port, "/teapot");
     assert.equal(r.status, 418);
@@ -320,5 +335,27 @@ describe("proxy with test-double filters over real sockets", () => {
     const prom = await request(admin, "/stats/prometheus");
     assert.match(prom.body, /^envoy_http_downstream_rq_total\{envoy_http_conn_manager_prefix="test_http"\} \d+$/m);
     assert.equal((await request(admin, "/nope")).status, 404);
+  });
+});
+
+describe("proxy start-up failures", () => {
+  it("a plugin that fails to load stops start-up with its message, and nothing stays bound", async () => {
+    const boot = parseBootstrap(BOOT, "inline.yaml", { skipFiles: true, repoRoot: process.cwd() });
+    const refusing: WasmRuntime = {
+      loadPlugin: async (c) => { throw new Error(`Unable to create Wasm HTTP filter ${c.name}`); },
+      shutdown: async () => undefined,
+    };
+    // Pin the first listener to a known free port, so we can check it is released afterwards.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+    const free = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    await assert.rejects(
+      startProxy({ bootstrap: boot, stats: createStatsStore([]), runtime: refusing, portMap: { 19900: 0, 19901: free, 19902: 0 } }),
+      /Unable to create Wasm HTTP filter double/,
+    );
+    const again = net.createServer();
+    await new Promise<void>((resolve, reject) => { again.once("error", reject); again.listen(free, "127.0.0.1", () => resolve()); });
+    await new Promise<void>((r) => again.close(() => r()));
   });
 });
