@@ -92,7 +92,7 @@ function instantiate(file: string, config: string) {
     if (bytes.buffer !== memory.buffer) { bytes = Buffer.from(memory.buffer); dv = new DataView(memory.buffer); }
     return bytes;
   };
-  const str = (p: number, n: number) => view().latin1Slice(p >>> 0, (p >>> 0) + n);
+  const str = (p: number, n: number) => view().toString("latin1", p >>> 0, (p >>> 0) + n);
   const CONFIG = enc.encode(config);
   const ROOT_ID = enc.encode("istio_stats");
   let current: Stream | undefined;
@@ -146,6 +146,12 @@ function instantiate(file: string, config: string) {
       if (!current || map !== 0) return 1;
       const v = header(current.request, str(k, kn));
       return v === undefined ? 1 : giveText(v, rp, rs);
+    },
+    proxy_add_header_map_value: (map: number, k: number, kn: number, v: number, vn: number) => {
+      if (!current || map !== 2) return 2;
+      const b = view();
+      current.response.push([b.slice(k >>> 0, (k >>> 0) + kn), b.slice(v >>> 0, (v >>> 0) + vn)]);
+      return 0;
     },
     proxy_get_buffer_bytes: (type: number, _s: number, _m: number, rp: number, rs: number) => (type === 7 ? give(CONFIG, rp, rs) : 1),
     proxy_set_effective_context: () => 0,
@@ -203,15 +209,19 @@ function measure(name: string, file: string, config: string, uniqueUsers: boolea
 
 const floorFile = path.join(process.cwd(), "build", "fixtures", "null.wasm");
 const statsFile = process.env.BENCH_STATS_WASM ?? path.join(process.cwd(), "dist", "istio_stats.wasm");
-const rounds = [0, 1].map(() => [measure("null", floorFile, "{}", false), measure("stats", statsFile, "", false)]);
+const addHeaderFile = path.join(process.cwd(), "build", "fixtures", "add_header.wasm");
+// add_header (shared/abi + one host call per request) is printed as a calibration point: the cost
+// of a single host call in this harness relative to the floor.
+const rounds = [0, 1].map(() => [measure("null", floorFile, "{}", false), measure("stats", statsFile, "", false), measure("add_header", addHeaderFile, "{}", false)]);
 const best = (i: number) => rounds.map((r) => r[i]).sort((a, b) => a.ns - b.ns)[0];
 const floor = best(0);
 const stats = best(1);
+const oneCall = best(2);
 const guardConfig = JSON.stringify({ max_series_per_metric: 1000, metrics: [{ name: "requests_total", dimensions: { x_user: "request.headers['x-user']" } }] });
 const guard = measure("stats+x-user guard", statsFile, guardConfig, true);
 
 console.log(`requests per run: ${REQUESTS} (after ${WARMUP} warm-up); 7 callbacks per request; best of 2 interleaved rounds`);
-for (const r of [floor, stats, guard]) {
+for (const r of [floor, oneCall, stats, guard]) {
   console.log(`${r.name.padEnd(20)} ${r.ns.toFixed(1).padStart(8)} ns/request  ratio ${(r.ns / floor.ns).toFixed(2)}x  ` +
     `linear memory after warm-up ${r.memWarm} B, at end ${r.memEnd} B (${r.memEnd === r.memWarm ? "flat" : "GREW " + (r.memEnd - r.memWarm) + " B"})`);
 }
