@@ -115,6 +115,55 @@ describe("istio_stats under the wasm runtime", () => {
     await e.runtime.shutdown();
   });
 
+  it("outbound: reporter=source, destination from endpoint metadata and cluster metadata, Host header kept", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, {});
+    const si = makeStreamInfo({ listenerDirection: "OUTBOUND", responseFlags: ["UF", "URX"], responseCode: 503 });
+    si.upstream = {
+      address: "10.0.0.9:9080", localAddress: "10.0.0.1:50000", clusterName: "outbound|9080||ratings.bookinfo.svc.cluster.local",
+      clusterMetadata: { istio: { services: [{ host: "ratings.bookinfo.svc.cluster.local", name: "ratings", namespace: "bookinfo" }] } },
+      hostMetadata: { istio: { workload: "ratings-v2;bookinfo;ratings;v2;c2" } },
+      tlsVersion: "TLSv1.3", uriSanPeerCertificate: ["spiffe://cluster.local/ns/bookinfo/sa/ratings"],
+    };
+    http(p, si, requestHeaders(), [[":status", "503"]]);
+    const l = series(e, "istio_requests_total")[0].labels;
+    assert.equal(l.reporter, "source");
+    assert.equal(l.destination_workload, "ratings-v2");
+    assert.equal(l.destination_workload_namespace, "bookinfo");
+    assert.equal(l.destination_canonical_service, "ratings");
+    assert.equal(l.destination_canonical_revision, "v2");
+    assert.equal(l.destination_cluster, "c2");
+    assert.equal(l.destination_app, "unknown"); // endpoint metadata carries no app/version
+    assert.equal(l.destination_principal, "spiffe://cluster.local/ns/bookinfo/sa/ratings");
+    assert.equal(l.destination_service, "ratings.bookinfo.svc.cluster.local");
+    assert.equal(l.destination_service_name, "ratings");
+    assert.equal(l.destination_service_namespace, "bookinfo");
+    assert.equal(l.source_app, "reviews"); // this proxy's node LABELS
+    assert.equal(l.response_flags, "UF,URX");
+    assert.equal(l.connection_security_policy, "unknown");
+    // without cluster metadata, the Host header names the service on the client side
+    const e2 = env(1, TAGS);
+    const p2 = await load(e2, {});
+    const si2 = makeStreamInfo({ listenerDirection: "OUTBOUND", responseFlags: [] });
+    si2.upstream!.clusterMetadata = {};
+    http(p2, si2, requestHeaders(), [[":status", "200"]]);
+    const l2 = series(e2, "istio_requests_total")[0].labels;
+    assert.equal(l2.destination_service, "svc.local");
+    assert.equal(l2.destination_service_name, "svc.local");
+    await p.shutdown(); await e.runtime.shutdown();
+    await p2.shutdown(); await e2.runtime.shutdown();
+  });
+
+  it("suite.wasm serves istio_stats by its exact root_id", async () => {
+    const e = env(1, TAGS);
+    const suite = readFileSync(path.join(ROOT, "dist", "suite.wasm"));
+    const p = await e.runtime.loadPlugin(pluginConfig(suite, { rootId: "istio_stats", vmId: "suite", configuration: Buffer.from("{}") }), "http");
+    http(p, inbound(), requestHeaders(), [[":status", "200"]]);
+    assert.equal(series(e, "istio_requests_total")[0]?.value, 1);
+    await p.shutdown();
+    await e.runtime.shutdown();
+  });
+
   it("gRPC: status from the trailers, message counts from Envoy's grpc_stats filter state", async () => {
     const e = env(1, TAGS);
     const p = await load(e, {});
