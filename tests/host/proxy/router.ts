@@ -111,9 +111,9 @@ export class Router implements DecoderTerminal {
     }
     si.upstream = cluster.upstreamInfo(ep);
     this.count("upstream_rq_total");
-    const up: HeaderList = headers.filter(([k]) => !HOP_BY_HOP.has(k));
+    const up: HeaderList = headers.filter(([k]) => !HOP_BY_HOP.has(k) && k !== "x-envoy-expected-rq-timeout-ms");
     if (route.timeoutMs > 0) {
-      // Router-added, so filters never see it (Envoy sets it after the filter chain ran).
+      // Router-set (replacing any from a previous hop), so filters never see it.
       up.push(["x-envoy-expected-rq-timeout-ms", String(route.timeoutMs)]);
       this.timer = setTimeout(() => this.onTimeout(), route.timeoutMs);
     }
