@@ -117,8 +117,10 @@ export class LabelPlan {
   }
 }
 
+// Back to front: the per-request labels (response code, flags, custom dimensions) sit at the end of
+// a plan, so a mismatch is usually found on the first comparisons.
 function sameValues(a: StaticArray<string>, b: Array<string>, n: i32): bool {
-  for (let i = 0; i < n; i++) if (unchecked(a[i]) != unchecked(b[i])) return false;
+  for (let i = n - 1; i >= 0; i--) if (unchecked(a[i]) != unchecked(b[i])) return false;
   return true;
 }
 
