@@ -134,9 +134,12 @@ export class HttpConnectionManager {
 
   /** Headers the HCM adds before any filter runs (use_remote_address false, Envoy defaults). */
   private mutateRequest(h: HeaderList, tls: boolean): void {
-    const scheme = tls ? "https" : "http";
-    if (!h.some(([k]) => k === ":scheme")) h.push([":scheme", scheme]);
-    if (!h.some(([k]) => k === "x-forwarded-proto")) h.push(["x-forwarded-proto", scheme]);
+    const connScheme = tls ? "https" : "http";
+    if (!h.some(([k]) => k === "x-forwarded-proto")) h.push(["x-forwarded-proto", connScheme]);
+    // Envoy (ConnectionManagerUtility): a missing :scheme comes from x-forwarded-proto when that is
+    // http/https, else from the connection's encryption.
+    const xfp = h.find(([k]) => k === "x-forwarded-proto")![1].toLowerCase();
+    if (!h.some(([k]) => k === ":scheme")) h.push([":scheme", xfp === "http" || xfp === "https" ? xfp : connScheme]);
     if (this.deps.model.generateRequestId && !h.some(([k]) => k === "x-request-id")) h.push(["x-request-id", randomUUID()]);
   }
 
