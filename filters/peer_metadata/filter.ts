@@ -29,7 +29,7 @@ import { encodeHeaderValue } from "./header_value";
 import { PeerCache } from "./cache";
 import { HttpCounters, TcpCounters, bump } from "./counters";
 import { DiscoveryEnv, Received, discover, stripHeaders, discoverFromWorkloads, Outcome } from "./discovery";
-import { buildFrame, parseFrame, FrameStatus } from "./tcp_frame";
+import { buildFrame, parseFrame, FrameStatus, FRAME_HEADER_BYTES } from "./tcp_frame";
 import { WorkloadTable } from "./workloads";
 
 const LISTENER_DIRECTION = propertyPath(["xds", "listener_direction"]);
@@ -37,6 +37,9 @@ const LISTENER_DIRECTION_OLD = propertyPath(["listener_direction"]);
 const CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
 const CLUSTER_EXTERNAL = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "external"]);
 const CLUSTER_DISABLE_MX = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "disable_mx"]);
+
+// What the response carried is not needed (nothing answers a response); one scratch record serves.
+const RESPONSE_SEEN = new Received();
 
 /** Which steps run for a request (fixed by config, or chosen per listener direction in auto mode). */
 class Plan {
@@ -269,8 +272,7 @@ class PeerMetadataStream extends Context {
     if (plan === null) plan = root.plan();
     const env = root.s.env;
     if (plan!.up.length > 0) {
-      const unused = new Received();
-      discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream, unused);
+      discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream, RESPONSE_SEEN);
       if (plan!.stripUp()) stripHeaders(env, HeaderMap.ResponseHeaders);
     }
     // Istio 1.6+: answer each header only if the request carried it (istio/istio#22546).
@@ -333,11 +335,13 @@ class PeerMetadataTcpStream extends Context {
   /** Reads the peer's frame from `buffer`; returns StopIteration while it is incomplete. */
   read(buffer: BufferType, size: u32, endOfStream: bool): NetworkStatus {
     const root = this.tcpRoot();
-    const data = getBufferBytes(buffer, 0, size);
+    // Only the frame can matter: never copy more than a maximal frame out of a large first read.
+    const want = min<u32>(size, <u32>(FRAME_HEADER_BYTES + root.s.cfg.maxFrameBytes));
+    const data = getBufferBytes(buffer, 0, want);
     if (data === null) return NetworkStatus.Continue;
     const r = parseFrame(data!, root.s.cfg.maxFrameBytes, root.s.cfg.additionalLabels);
     if (r.status == FrameStatus.NeedMore) {
-      if (!endOfStream) return NetworkStatus.StopIteration;
+      if (!endOfStream && want == size) return NetworkStatus.StopIteration;
       // The peer closed mid-frame: give up and let the bytes through, as Istio does.
       this.giveUp(0);
       return NetworkStatus.Continue;

@@ -120,6 +120,20 @@ test("bad frames: huge length, garbage payload, close mid-frame; discovery fallb
   void pbEncodeStruct;
 });
 
+test("a frame followed by 1 MiB of application bytes in the same read: frame drained, the rest untouched", async () => {
+  const client = await tcp(CLIENT_NODE(), "outbound");
+  const server = await tcp(SERVER_NODE(), "inbound");
+  const c = client.newConnection({ listenerDirection: "OUTBOUND" });
+  const s = server.newConnection({ listenerDirection: "INBOUND" });
+  const app = Buffer.alloc(1 << 20, 0x61);
+  const wire = feed("onData", c.f, { buf: Buffer.alloc(0) }, app)!;
+  assert.equal(wire.length > app.length, true);
+  const out = feed("onData", s.f, { buf: Buffer.alloc(0) }, wire)!;
+  assert.equal(out.length, app.length);
+  assert.ok(out.equals(app));
+  assert.equal(peerState(s.state, "downstream")!.workload, "productpage-v1");
+});
+
 test("direction auto follows xds.listener_direction", async () => {
   const s = new Sidecar(SERVER_NODE());
   sidecars.push(s);
