@@ -139,3 +139,50 @@ describe("expr: evaluate", () => {
     expect(v!.b).toBe(false);
   });
 });
+
+describe("expr: fuzz", () => {
+  it("compiles and evaluates 3000 random expressions over the grammar's alphabet without aborting", () => {
+    const alphabet = "request.headers['x-user']response.code has() ? : == != && || ! 'a' \"b\" 0 -1 [ ] ( ) . upstream_peer.labels \\ \n";
+    let seed: u32 = 12345;
+    let compiled = 0;
+    const attrs = new TestAttrs().set("response.code", Value.int(200)).set("request.headers['x-user']", Value.str("u"));
+    for (let i = 0; i < 3000; i++) {
+      let src = "";
+      const len = <i32>(i % 40) + 1;
+      for (let k = 0; k < len; k++) {
+        seed = seed * 1103515245 + 12345;
+        const pick = <i32>((seed >> 8) % <u32>alphabet.length);
+        // mostly whole tokens: take a run of up to 6 characters
+        src += alphabet.substring(pick, pick + <i32>((seed >> 4) % 6) + 1);
+      }
+      const c = compile(src, new EnvoyCatalog(new PeerCatalog()));
+      if (c.ok) {
+        compiled++;
+        evaluate(c.root!, attrs);
+      } else {
+        expect(c.column).toBeGreaterThan(0);
+        expect(c.column).toBeLessThanOrEqual(src.length + 1);
+      }
+    }
+    expect(compiled).toBeGreaterThan(0);
+  });
+
+  it("long &&/|| chains count against the depth bound (the evaluator recurses per operator)", () => {
+    let src = "true";
+    for (let i = 0; i < 500; i++) src += "&&true";
+    const c = compile(src, new EnvoyCatalog());
+    expect(c.ok).toBe(false);
+    expect(c.error).toBe("column " + (4 + (EXPR_MAX_DEPTH - 1) * 6 + 1).toString() + ": expression nested deeper than " + EXPR_MAX_DEPTH.toString());
+    src = "false";
+    for (let i = 0; i < 20; i++) src += " || (true && false)";
+    const d = compile(src, new EnvoyCatalog());
+    expect(d.ok).toBe(true);
+    expect(evaluate(d.root!, new TestAttrs())!.b).toBe(false);
+    // the deepest accepted tree still evaluates
+    let deep = "response.code == 200";
+    for (let i = 0; i < 14; i++) deep = "(true && " + deep + ")";
+    const e = compile(deep, new EnvoyCatalog());
+    expect(e.ok).toBe(true);
+    expect(evaluate(e.root!, new TestAttrs().set("response.code", Value.int(200)))!.b).toBe(true);
+  });
+});

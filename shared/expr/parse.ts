@@ -95,23 +95,32 @@ class Parser {
     return cond;
   }
 
+  // Each `||` / `&&` adds a level to the tree the evaluator walks recursively, so chains count
+  // against the same depth bound as parentheses (a 500-long chain would otherwise be fine to parse
+  // and overflow the stack at request time).
   or(): Node | null {
+    const depth = this.depth;
     let left = this.and();
     while (left !== null && this.eat("||")) {
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(this.pos - 2, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
       const right = this.and();
       if (right === null) return null;
       const n = new Node(NodeKind.Or); n.a = left; n.b = right; left = n;
     }
+    this.depth = depth;
     return left;
   }
 
   and(): Node | null {
+    const depth = this.depth;
     let left = this.eq();
     while (left !== null && this.eat("&&")) {
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(this.pos - 2, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
       const right = this.eq();
       if (right === null) return null;
       const n = new Node(NodeKind.And); n.a = left; n.b = right; left = n;
     }
+    this.depth = depth;
     return left;
   }
 
