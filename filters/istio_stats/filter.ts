@@ -18,7 +18,7 @@ import { decodePeerState, PEER_UNKNOWN, DOWNSTREAM_PEER_KEY, UPSTREAM_PEER_KEY, 
 import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, SOURCE_DOWNSTREAM_PEER, PeerField } from "./config";
 import { Recorder } from "./recorder";
 import { M } from "./metrics";
-import { TAG_COUNT } from "./labels";
+import { TAG_COUNT, encodeField } from "./labels";
 import { Role, RequestFacts, fillStandardLabels, responseFlagsString } from "./request_labels";
 
 // Property paths, encoded once. Listener/cluster/route facts are Envoy's `xds.*` attributes (the
@@ -148,9 +148,12 @@ export class StatsRoot extends RootContext {
     this.local.completeIdentity(node.metadata.getString("MESH_ID", "cluster.local"));
     let version = node.metadata.getString("ISTIO_VERSION", "");
     if (version.length == 0) version = "unknown";
-    // The Wasm plugin's SDK-style tags: `component.proxy.tag.<version>;.istio_build`.
+    // The Wasm plugin wrote `component.proxy.tag.<version>;.istio_build` (the SDK's dotted tags), but
+    // the regexes that undo it, `(component\.(.+?)\.)` and `(tag\.(.+?);\.)`, also match inside
+    // ordinary values ("frontend-tag.v2" before a `;.;`) and cannot be produced by Istio's
+    // extraStatTags. The `=.=` form used for every other metric gives the same Prometheus series.
     if (this.buildGauge == 0) {
-      this.buildGauge = defineMetric(MetricType.Gauge, "component.proxy.tag." + version + ";.istio_build");
+      this.buildGauge = defineMetric(MetricType.Gauge, encodeField("component", "proxy") + encodeField("tag", version) + "istio_build");
       if (this.buildGauge != 0) recordMetric(this.buildGauge, 1);
     }
   }

@@ -305,6 +305,12 @@ describe("istio_stats under the wasm runtime", () => {
       assert.deepEqual(tags.slice(25).map((t) => t.tag_name), ["component", "tag", "metric"]);
     }
     const mesh = parseYaml(readFileSync(path.join(ROOT, "deploy", "istio", "mesh-stats-tags.yaml"), "utf8"));
-    assert.deepEqual(mesh.spec.meshConfig.defaultConfig.extraStatTags, [...LABELS, "metric"]);
+    assert.deepEqual(mesh.spec.meshConfig.defaultConfig.extraStatTags, [...LABELS, "component", "tag", "metric"]);
+    // every extractor has the shape Istio's extraStatTags renders, so the mesh list is sufficient
+    for (const file of ["stats-client-sidecar.yaml", "stats-server-sidecar.yaml"]) {
+      const boot = parseYaml(readFileSync(path.join(ROOT, "envoy-configs", file), "utf8"));
+      for (const t of boot.stats_config.stats_tags) assert.equal(t.regex, `(${t.tag_name}=\\.=(.*?);\\.;)`, `${file} ${t.tag_name}`);
+      assert.deepEqual(boot.stats_config.stats_tags.map((t: { tag_name: string }) => t.tag_name), mesh.spec.meshConfig.defaultConfig.extraStatTags);
+    }
   });
 });
