@@ -1,4 +1,4 @@
-import { parseConfig, ReporterMode, roleFor, DEFAULT_TCP_REPORTING_MS, parseDurationMs } from "./config";
+import { parseConfig, ReporterMode, roleFor, DEFAULT_TCP_REPORTING_MS, parseDurationMs, suffixClash } from "./config";
 import { Role } from "./request_labels";
 import { parseJson } from "../../shared/codec/json";
 
@@ -57,12 +57,26 @@ describe("istio_stats config", () => {
     bad("{\"metrics\":[{},{\"dimensions\":{\"x\":\"upstream_peer.nope\"}}]}", "metrics[1].dimensions.x",
       "unsupported expression at column 1: unknown peer field 'nope' (supported: workload_name, namespace, cluster_id, canonical_service, canonical_revision, app, version, identity, labels['<key>']) in \"upstream_peer.nope\"");
     bad("{\"metrics\":[{\"dimensions\":{\"bad-name\":\"'x'\"}}]}", "metrics[0].dimensions.bad-name", "a label name must match [a-zA-Z_][a-zA-Z0-9_]*");
+    bad("{\"metrics\":[{\"dimensions\":{\"app\":\"'x'\"}}]}", "metrics[0].dimensions.app",
+      "\"app\" and the label \"source_app\" end alike; Envoy's tag regexes are not anchored, so one would be read out of the other's field (choose a name such as x_app)");
+    bad("{\"metrics\":[{\"dimensions\":{\"image_tag\":\"'x'\"}}]}", "metrics[0].dimensions.image_tag",
+      "\"image_tag\" and the label \"tag\" end alike; Envoy's tag regexes are not anchored, so one would be read out of the other's field (choose a name such as x_image_tag)");
     bad("{\"metrics\":[{\"dimensions\":{\"x\":1}}]}", "metrics[0].dimensions.x", "expected an expression string");
     bad("{\"metrics\":[{\"match\":\"true\"}]}", "metrics[0].match", "not supported (Istio does not implement it either)");
     bad("{\"metric\":[]}", "metric", "unknown field (expected one of: reporter, disable_host_header_fallback, tcp_reporting_duration, metrics, max_series_per_metric, debug, stat_prefix, field_separator, value_separator, max_peer_cache_size, rotation_interval, graceful_deletion_interval)");
     bad("{\"max_series_per_metric\":-1}", "max_series_per_metric", "expected an integer in [0, 1000000], got -1");
     bad("{\"field_separator\":\";;\"}", "field_separator", "only \";.;\" is supported (the bootstrap stats_tags regexes assume it)");
     bad("[]", "(root)", "expected an object, got array");
+  });
+
+  it("accepts overrides of standard labels and names that cannot clash", () => {
+    expect(suffixClash("response_code")).toBe(""); // an override
+    expect(suffixClash("x_user")).toBe("");
+    expect(suffixClash("request_path")).toBe("");
+    expect(suffixClash("app")).toBe("source_app");
+    expect(suffixClash("workload_namespace")).toBe("source_workload_namespace");
+    expect(suffixClash("my_metric")).toBe("metric");
+    expect(parseConfig("{\"metrics\":[{\"dimensions\":{\"source_app\":\"'x'\",\"x_user\":\"'y'\"}}]}").ok).toBe(true);
   });
 
   it("parses protobuf JSON durations", () => {

@@ -2,7 +2,7 @@
 // it as JSON text). See config.proto for the schema and README.md for every field with an example.
 import { parseJson, JsonFields, JsonValue, JsonKind } from "../../shared/codec/json";
 import { compile, Compiled, Catalog, EnvoyCatalog, AttrRef, ValueKind } from "../../shared/expr";
-import { tagIndex } from "./labels";
+import { tagIndex, TAG_COUNT, TAG_NAMES } from "./labels";
 import { METRIC_COUNT, METRIC_SPECS } from "./metrics";
 import { Role } from "./request_labels";
 
@@ -200,6 +200,10 @@ export function parseConfig(text: string): ConfigResult {
           const where = at + ".dimensions." + key;
           if (!isLabelName(key)) return fail(where, "a label name must match [a-zA-Z_][a-zA-Z0-9_]*");
           if (key == "reporter") return fail(where, "reporter is set by the filter (use the reporter field)");
+          const clash = suffixClash(key);
+          if (clash.length > 0) {
+            return fail(where, "\"" + key + "\" and the label \"" + clash + "\" end alike; Envoy's tag regexes are not anchored, so one would be read out of the other's field (choose a name such as x_" + key + ")");
+          }
           if (val.kind != JsonKind.String) return fail(where, "expected an expression string");
           const c = compile(val.str, catalog);
           if (!c.ok) return fail(where, "unsupported expression at " + c.error + " in \"" + val.str + "\"");
@@ -213,6 +217,28 @@ export function parseConfig(text: string): ConfigResult {
   const r = new ConfigResult();
   r.config = cfg;
   return r;
+}
+
+// Labels with a stats_tags extractor besides the 25 standard ones (istio_build, overflow counter).
+const EXTRA_TAGS: StaticArray<string> = ["component", "tag", "metric"];
+
+function endsWithLabel(name: string, label: string): bool {
+  return name.length > label.length && name.endsWith(label) && name.charCodeAt(name.length - label.length - 1) == 0x5f;
+}
+
+/**
+ * A new label whose name ends with another label's name after `_` (x_tag / tag), or is the tail of
+ * one (app / source_app): the extractor `(app=\.=(.*?);\.;)` would match inside `source_app=.=…`.
+ * Returns the clashing label, or "" when the name is safe. Exact standard names are overrides.
+ */
+export function suffixClash(name: string): string {
+  if (tagIndex(name) >= 0) return "";
+  for (let i = 0; i < TAG_COUNT + EXTRA_TAGS.length; i++) {
+    const other = i < TAG_COUNT ? unchecked(TAG_NAMES[i]) : unchecked(EXTRA_TAGS[i - TAG_COUNT]);
+    if (other == name) continue;
+    if (endsWithLabel(name, other) || endsWithLabel(other, name)) return other;
+  }
+  return "";
 }
 
 /** Index in METRIC_SPECS of a base metric name, or -1. */
