@@ -100,7 +100,6 @@ export class StatsRoot extends RootContext {
   config: StatsConfig = new StatsConfig();
   recorder: Recorder | null = null;
   local: PeerMetadata = new PeerMetadata();
-  localPrincipalHint: string = "";
   /** Open TCP connections and gRPC streams: reported on every tick. */
   liveStreams: Array<StatsStream> = new Array<StatsStream>();
   peers: StaticArray<PeerCache> = [new PeerCache(), new PeerCache()];
