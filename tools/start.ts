@@ -5,6 +5,11 @@
 //   npm start -- --once       the same, but stop after the traffic (exit code = traffic checks)
 //   npm start -- --ephemeral  OS-chosen ports instead of the files' (15000/15001/... 8080/...)
 //   npm start -- --prepare    only write build/certs and build/demo/app.mjs (for docker-compose)
+//   npm start -- --configs X  which pair of envoy-configs/ files the sidecars load:
+//                               istio    (default) stats-{client,server}-sidecar.yaml: peer_metadata + istio_stats,
+//                                        Istio's stats_tags; istio_requests_total on both admin ports
+//                               mx       mx-{client,server}-sidecar.yaml: metadata exchange only
+//                               fixtures {client,server}-sidecar.yaml: the add_header / null test modules
 //
 // If a fixed port is taken (another checkout's demo, say), the demo falls back to ephemeral ports.
 import { build } from "esbuild";
@@ -75,8 +80,15 @@ function tcpEcho(port: number, payload: string): Promise<string> {
   });
 }
 
+type Chain = "istio" | "mx" | "fixtures";
+const CHAINS: Record<Chain, { client: string; server: string }> = {
+  istio: { client: "stats-client-sidecar.yaml", server: "stats-server-sidecar.yaml" },
+  mx: { client: "mx-client-sidecar.yaml", server: "mx-server-sidecar.yaml" },
+  fixtures: { client: "client-sidecar.yaml", server: "server-sidecar.yaml" },
+};
+
 /** A little traffic through both sidecars; prints what happened and returns how many checks failed. */
-async function sendTraffic(d: SidecarDemo): Promise<number> {
+async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
   let failed = 0;
   const check = (ok: boolean, what: string) => {
     console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
@@ -87,7 +99,14 @@ async function sendTraffic(d: SidecarDemo): Promise<number> {
     const r = await get(`${d.urls.http}/demo?via=http1`, { "x-demo": "1" });
     const rep = JSON.parse(r.body) as DemoReport;
     check(r.status === 200, `HTTP/1.1 GET ${d.urls.http}/demo -> ${r.status}`);
-    check(String(r.headers["x-added-by"]) === "shared-abi, shared-abi", `x-added-by: ${r.headers["x-added-by"]} (add_header.wasm in both sidecars)`);
+    if (chain === "fixtures") {
+      check(String(r.headers["x-added-by"]) === "shared-abi, shared-abi", `x-added-by: ${r.headers["x-added-by"]} (add_header.wasm in both sidecars)`);
+    } else {
+      // The exchange headers cross the mTLS hop between the sidecars and are stripped on both ends.
+      const leaked = rep.headers.filter(([n]) => n.startsWith("x-istio-peer") || n.startsWith("x-envoy-peer")).map(([n]) => n);
+      check(leaked.length === 0 && !Object.keys(r.headers).some((n) => n.startsWith("x-istio-peer")),
+        `peer-metadata headers stripped before the app and before the caller (app saw: ${leaked.join(", ") || "none"})`);
+    }
     check(!!seen(rep, "x-request-id"), `demo app saw x-request-id ${seen(rep, "x-request-id")}, x-forwarded-proto ${seen(rep, "x-forwarded-proto")}`);
   } catch (e) { check(false, `HTTP/1.1: ${(e as Error).message}`); }
   try {
@@ -108,6 +127,16 @@ async function sendTraffic(d: SidecarDemo): Promise<number> {
   try {
     const p = await get(`${d.urls.clientAdmin}/stats/prometheus`);
     check(p.status === 200 && /downstream_rq_total/.test(p.body), `client admin /stats/prometheus -> ${p.status}, ${p.body.split("\n").filter((l) => l && !l.startsWith("#")).length} samples`);
+    if (chain === "istio") {
+      // Both reporters must know both peers: that is the metadata exchange feeding the stats filter.
+      const q = await get(`${d.urls.serverAdmin}/stats/prometheus`);
+      const series = (body: string, reporter: string) => body.split("\n").find((l) => l.startsWith("istio_requests_total{") &&
+        l.includes(`reporter="${reporter}"`) && l.includes('source_workload="client"') && l.includes('destination_workload="server"') && l.includes('response_code="200"'));
+      const src = series(p.body, "source");
+      const dst = series(q.body, "destination");
+      check(!!src, `client admin: ${src ?? 'no istio_requests_total{reporter="source",source_workload="client",destination_workload="server",response_code="200"}'}`.slice(0, 200));
+      check(!!dst, `server admin: ${dst ?? 'no istio_requests_total{reporter="destination",source_workload="client",destination_workload="server",response_code="200"}'}`.slice(0, 200));
+    }
   } catch (e) { check(false, `admin: ${(e as Error).message}`); }
   return failed;
 }
@@ -120,9 +149,15 @@ export async function runDemo(args: string[], where: { root?: string; certDir?: 
     await prepare();
     return 0;
   }
+  const at = args.indexOf("--configs");
+  const chain = (at >= 0 ? args[at + 1] : "istio") as Chain;
+  if (!CHAINS[chain]) {
+    console.error(`npm start: --configs must be one of ${Object.keys(CHAINS).join(", ")} (got ${JSON.stringify(args[at + 1])})`);
+    return 2;
+  }
   const opts = {
     repoRoot: ROOT, certDir: CERTS, freshCerts: true, workers: 2,
-    runtime: createWasmRuntime, stats: createStatsStore,
+    runtime: createWasmRuntime, stats: createStatsStore, configs: CHAINS[chain],
   };
   let demo: SidecarDemo;
   try {
@@ -141,11 +176,11 @@ export async function runDemo(args: string[], where: { root?: string; certDir?: 
     `                  admin          ${u.clientAdmin}/stats/prometheus   ${u.clientAdmin}/stats   ${u.clientAdmin}/ready`,
     `  server sidecar  admin          ${u.serverAdmin}/stats/prometheus   ${u.serverAdmin}/stats`,
     `  demo app        http 127.0.0.1:${demo.app.httpPort}  h2c 127.0.0.1:${demo.app.grpcPort}  tcp 127.0.0.1:${demo.app.tcpPort}`,
-    `  configs         envoy-configs/client-sidecar.yaml, envoy-configs/server-sidecar.yaml; certs in ${path.relative(ROOT, CERTS)}/`,
+    `  configs         envoy-configs/${CHAINS[chain].client}, envoy-configs/${CHAINS[chain].server} (--configs ${chain}); certs in ${path.relative(ROOT, CERTS)}/`,
     "",
     "sending a little traffic through both sidecars:",
   ].join("\n"));
-  const failed = await sendTraffic(demo);
+  const failed = await sendTraffic(demo, chain);
   if (args.includes("--once")) {
     await demo.stop();
     console.log(failed ? `${failed} check(s) failed` : "all checks passed; stopped (--once)");

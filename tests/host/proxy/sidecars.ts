@@ -4,7 +4,8 @@
 //          --mTLS (SPIFFE)--> server sidecar (INBOUND, 15006 http, 15007 tcp)
 //          --plaintext--> demo app (8080 http/1.1, 8081 h2c gRPC-ish, 9000 tcp echo)
 //
-// Both sidecars load envoy-configs/{client,server}-sidecar.yaml. With `ephemeral`, every port
+// Both sidecars load envoy-configs/{client,server}-sidecar.yaml unless `configs` names another pair with
+// the same listeners and ports (e.g. the stats-* or mx-* files). With `ephemeral`, every port
 // from the files is remapped to an OS-chosen one, so parallel runs never collide.
 import path from "node:path";
 import type { StatsStore, StatsTagRule, WasmRuntime, WasmRuntimeOptions } from "../api";
@@ -25,6 +26,8 @@ export interface SidecarDemoOptions {
   workers?: number;
   /** Echo wasm logs at this level and above to stderr (default: warnings). */
   echoLogFrom?: number;
+  /** Bootstrap file names under envoy-configs/ (default client-sidecar.yaml / server-sidecar.yaml). */
+  configs?: { client: string; server: string };
 }
 
 export interface SidecarDemo {
@@ -44,8 +47,9 @@ export async function startSidecarDemo(o: SidecarDemoOptions): Promise<SidecarDe
     [MOUNT_ROOT]: o.repoRoot + path.sep,
     [`${MOUNT_ROOT}build/certs/`]: o.certDir + path.sep,
   };
-  const serverBoot = loadBootstrap(path.join(o.repoRoot, "envoy-configs", "server-sidecar.yaml"), { mounts });
-  const clientBoot = loadBootstrap(path.join(o.repoRoot, "envoy-configs", "client-sidecar.yaml"), { mounts });
+  const configs = o.configs ?? { client: "client-sidecar.yaml", server: "server-sidecar.yaml" };
+  const serverBoot = loadBootstrap(path.join(o.repoRoot, "envoy-configs", configs.server), { mounts });
+  const clientBoot = loadBootstrap(path.join(o.repoRoot, "envoy-configs", configs.client), { mounts });
 
   const app = await startDemoApp(o.ephemeral ? {} : { httpPort: 8080, grpcPort: 8081, tcpPort: 9000 });
   let server: Proxy | undefined;
