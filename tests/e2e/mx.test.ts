@@ -7,10 +7,9 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { rmSync } from "node:fs";
-import { loadBootstrap, MOUNT_ROOT } from "../host/proxy/bootstrap";
-import { MemoryLogSink, startProxy, type Proxy } from "../host/proxy/proxy";
-import { generateCerts } from "../certs/generate";
-import { startDemoApp, type DemoApp, type DemoReport } from "../demo/app";
+import type { Proxy } from "../host/proxy/proxy";
+import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
+import type { DemoReport } from "../demo/app";
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
 import type { StreamInfo, WasmRuntime, WasmRuntimeOptions } from "../host/api";
 import protobuf from "protobufjs";
@@ -86,33 +85,21 @@ const until = async (f: () => boolean, ms = 2000) => {
 };
 
 describe("e2e: metadata exchange across two mTLS sidecars (HTTP and TCP)", () => {
-  let app: DemoApp;
+  let demo: SidecarDemo | undefined;
   let server: Proxy;
   let client: Proxy;
 
   before(async () => {
-    generateCerts(CERTS);
-    const mounts = { [MOUNT_ROOT]: ROOT + path.sep, [`${MOUNT_ROOT}build/certs/`]: CERTS + path.sep };
-    const serverBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "mx-server-sidecar.yaml"), { mounts });
-    const clientBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "mx-client-sidecar.yaml"), { mounts });
-    app = await startDemoApp({});
-    const eph = (ports: number[]) => Object.fromEntries(ports.map((p) => [p, 0]));
-    server = await startProxy({
-      bootstrap: serverBoot, stats: createStatsStore(serverBoot.statsTags), runtime: recordingRuntime, workers: 2,
-      log: new MemoryLogSink(2, 4, "[mx-server] "),
-      portMap: { ...eph([15006, 15007, 15100]), 8080: app.httpPort, 8081: app.grpcPort, 9000: app.tcpPort },
+    demo = await startSidecarDemo({
+      repoRoot: ROOT, certDir: CERTS, freshCerts: true, ephemeral: true, workers: 2, echoLogFrom: 4,
+      runtime: recordingRuntime, stats: createStatsStore,
+      configs: { client: "mx-client-sidecar.yaml", server: "mx-server-sidecar.yaml" },
     });
-    client = await startProxy({
-      bootstrap: clientBoot, stats: createStatsStore(clientBoot.statsTags), runtime: recordingRuntime, workers: 2,
-      log: new MemoryLogSink(2, 4, "[mx-client] "),
-      portMap: { ...eph([15001, 15002, 15000]), 15006: server.listenerPort("inbound_http"), 15007: server.listenerPort("inbound_tcp") },
-    });
+    ({ server, client } = demo);
   });
 
   after(async () => {
-    await client?.stop().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await app?.close();
+    await demo?.stop();
     rmSync(CERTS, { recursive: true, force: true });
   });
 

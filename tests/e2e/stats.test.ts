@@ -13,12 +13,11 @@ import path from "node:path";
 import os from "node:os";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadBootstrap, MOUNT_ROOT } from "../host/proxy/bootstrap";
-import { MemoryLogSink, startProxy, type Proxy } from "../host/proxy/proxy";
-import { generateCerts, spiffeId } from "../certs/generate";
-import { startDemoApp, grpcFrame, type DemoApp } from "../demo/app";
+import type { Proxy } from "../host/proxy/proxy";
+import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
+import { spiffeId } from "../certs/generate";
+import { grpcFrame } from "../demo/app";
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
-import type { StatsStore } from "../host/api";
 
 const ROOT = process.cwd();
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
@@ -163,35 +162,21 @@ async function scrape(adminPort: number, part: string): Promise<string> {
 const value = (s: Sample | undefined) => (s === undefined ? NaN : Number(s.value[1]));
 
 describe("e2e: Istio standard metrics through two sidecars, scraped by Prometheus", () => {
-  let app: DemoApp;
+  let demo: SidecarDemo | undefined;
   let server: Proxy;
   let client: Proxy;
-  let serverStats: StatsStore;
-  let clientStats: StatsStore;
   const prom = new PrometheusServer();
-  const clientLog = new MemoryLogSink(2, 4, "[stats-client] ");
-  const serverLog = new MemoryLogSink(2, 4, "[stats-server] ");
 
   before(async () => {
     if (!existsSync(PROMETHEUS) || !existsSync(PROMTOOL)) {
       throw new Error(`${PROMETHEUS} / ${PROMTOOL} not found: install the Debian package \`prometheus\` (apt-get install -y prometheus; .ci/apt-packages.txt lists it)`);
     }
-    generateCerts(CERTS);
-    const mounts = { [MOUNT_ROOT]: ROOT + path.sep, [`${MOUNT_ROOT}build/certs/`]: CERTS + path.sep };
-    const serverBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "stats-server-sidecar.yaml"), { mounts });
-    const clientBoot = loadBootstrap(path.join(ROOT, "envoy-configs", "stats-client-sidecar.yaml"), { mounts });
-    app = await startDemoApp({});
-    const eph = (ports: number[]) => Object.fromEntries(ports.map((p) => [p, 0]));
-    serverStats = createStatsStore(serverBoot.statsTags);
-    clientStats = createStatsStore(clientBoot.statsTags);
-    server = await startProxy({
-      bootstrap: serverBoot, stats: serverStats, runtime: createWasmRuntime, workers: 2, log: serverLog,
-      portMap: { ...eph([15006, 15007, 15100]), 8080: app.httpPort, 8081: app.grpcPort, 9000: app.tcpPort },
+    demo = await startSidecarDemo({
+      repoRoot: ROOT, certDir: CERTS, freshCerts: true, ephemeral: true, workers: 2, echoLogFrom: 4,
+      runtime: createWasmRuntime, stats: createStatsStore,
+      configs: { client: "stats-client-sidecar.yaml", server: "stats-server-sidecar.yaml" },
     });
-    client = await startProxy({
-      bootstrap: clientBoot, stats: clientStats, runtime: createWasmRuntime, workers: 2, log: clientLog,
-      portMap: { ...eph([15001, 15002, 15000]), 15006: server.listenerPort("inbound_http"), 15007: server.listenerPort("inbound_tcp") },
-    });
+    ({ server, client } = demo);
 
     // The scripted mix.
     const base = `http://127.0.0.1:${client.listenerPort("outbound_http")}`;
@@ -204,17 +189,15 @@ describe("e2e: Istio standard metrics through two sidecars, scraped by Prometheu
     assert.equal(await tcpEcho(client.listenerPort("outbound_tcp"), TCP_PAYLOAD), TCP_PAYLOAD);
     await sleep(300); // connection close reaches both sidecars' network filters
     // Envoy flushes histograms to the admin output every stats_flush_interval; do it now.
-    serverStats.flush();
-    clientStats.flush();
+    server.flushStats();
+    client.flushStats();
 
     await prom.start({ client: `127.0.0.1:${client.adminPort}`, server: `127.0.0.1:${server.adminPort}` });
   });
 
   after(async () => {
     await prom.stop();
-    await client?.stop().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    await app?.close();
+    await demo?.stop();
     rmSync(CERTS, { recursive: true, force: true });
   });
 
