@@ -13,15 +13,13 @@
 //
 // If a fixed port is taken (another checkout's demo, say), the demo falls back to ephemeral ports.
 import { build } from "esbuild";
-import http from "node:http";
-import http2 from "node:http2";
-import net from "node:net";
 import path from "node:path";
 import { ROOT as CLI_ROOT } from "./paths";
 import { generateCerts } from "../tests/certs/generate";
 import { startSidecarDemo, type SidecarDemo } from "../tests/host/proxy/sidecars";
 import { createStatsStore, createWasmRuntime } from "../tests/host/wasm/index";
 import { grpcFrame, grpcUnframe, type DemoReport } from "../tests/demo/app";
+import { httpGet as get, h2Request, tcpRoundTrip } from "../tests/demo/client";
 
 // The repository root; tests that import this module from another bundle location pass their own.
 let ROOT = CLI_ROOT;
@@ -34,50 +32,6 @@ async function prepare(): Promise<void> {
     bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error",
   });
   console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs) and build/demo/app.mjs (demo app for docker-compose)`);
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { headers, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-  });
-}
-
-function h2Request(url: string, headers: http2.OutgoingHttpHeaders, body?: Buffer): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer; trailers: http2.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const s = http2.connect(url);
-    const timer = setTimeout(() => { s.destroy(); reject(new Error("timeout")); }, 5000);
-    s.on("error", (e) => { clearTimeout(timer); reject(e); });
-    const r = s.request(headers, { endStream: body === undefined });
-    let rh: http2.IncomingHttpHeaders = {};
-    let tr: http2.IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
-    r.on("response", (h) => { rh = h; });
-    r.on("trailers", (t) => { tr = t; });
-    r.on("data", (d: Buffer) => chunks.push(d));
-    r.on("end", () => { clearTimeout(timer); s.close(); resolve({ status: Number(rh[":status"]), headers: rh, body: Buffer.concat(chunks), trailers: tr }); });
-    r.on("error", (e) => { clearTimeout(timer); s.destroy(); reject(e); });
-    if (body) r.end(body);
-  });
-}
-
-function tcpEcho(port: number, payload: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ host: "127.0.0.1", port });
-    let got = "";
-    const timer = setTimeout(() => { s.destroy(); reject(new Error("timeout")); }, 5000);
-    s.setEncoding("utf8");
-    s.on("connect", () => s.write(payload));
-    s.on("data", (d) => { got += d; if (got.length >= payload.length) s.end(); });
-    s.on("close", () => { clearTimeout(timer); resolve(got); });
-    s.on("error", (e) => { clearTimeout(timer); reject(e); });
-  });
 }
 
 type Chain = "istio" | "mx" | "fixtures";
@@ -119,7 +73,7 @@ async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
     check(r.trailers["grpc-status"] === "0" && !!msg, `gRPC /demo.Echo/Echo -> grpc-status ${r.trailers["grpc-status"]}`);
   } catch (e) { check(false, `gRPC: ${(e as Error).message}`); }
   try {
-    const got = await tcpEcho(d.urls.tcp.port, "ping over tcp_proxy\n");
+    const got = (await tcpRoundTrip(d.urls.tcp.port, "ping over tcp_proxy\n")).toString("latin1");
     check(got === "ping over tcp_proxy\n", `TCP 127.0.0.1:${d.urls.tcp.port} echoed ${JSON.stringify(got)}`);
   } catch (e) { check(false, `TCP: ${(e as Error).message}`); }
   d.client.flushStats();

@@ -3,13 +3,14 @@
 // (HTTP filter and TCP network filter), in the test host with the real wasm runtime.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import { rmSync } from "node:fs";
 import type { Proxy } from "../host/proxy/proxy";
 import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
 import type { DemoReport } from "../demo/app";
+import { httpGet as get, tcpRoundTrip as tcpBytes } from "../demo/client";
+
+const tcpRoundTrip = async (port: number, payload: string) => (await tcpBytes(port, payload)).toString("latin1");
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
 import type { StreamInfo, WasmRuntime, WasmRuntimeOptions } from "../host/api";
 import protobuf from "protobufjs";
@@ -50,33 +51,6 @@ function recordingRuntime(opts: WasmRuntimeOptions): WasmRuntime {
     },
     shutdown: () => rt.shutdown(),
   };
-}
-
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { headers, agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("client timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function tcpRoundTrip(port: number, payload: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    let got = "";
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`tcp timeout, got ${JSON.stringify(got)}`)); }, 5000);
-    sock.setEncoding("latin1");
-    sock.on("connect", () => sock.write(payload));
-    sock.on("data", (d) => { got += d; if (got.length >= payload.length) sock.end(); });
-    sock.on("close", () => { clearTimeout(timer); resolve(got); });
-    sock.on("error", (e) => { clearTimeout(timer); reject(e); });
-  });
 }
 
 const until = async (f: () => boolean, ms = 2000) => {

@@ -6,8 +6,6 @@
 // metrics` must find no problem in either scrape.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
-import http2 from "node:http2";
 import net from "node:net";
 import path from "node:path";
 import os from "node:os";
@@ -17,6 +15,15 @@ import type { Proxy } from "../host/proxy/proxy";
 import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
 import { spiffeId } from "../certs/generate";
 import { grpcFrame } from "../demo/app";
+import { httpGet as get, h2Request, tcpRoundTrip } from "../demo/client";
+
+async function grpcCall(url: string, method: string): Promise<{ status: number; grpcStatus: string | undefined }> {
+  const r = await h2Request(url, { ":method": "POST", ":path": method, "content-type": "application/grpc", te: "trailers" }, grpcFrame(Buffer.from("hello")));
+  const g = r.trailers["grpc-status"] ?? r.headers["grpc-status"];
+  return { status: r.status, grpcStatus: g === undefined ? undefined : String(g) };
+}
+
+const tcpEcho = async (port: number, size: number) => (await tcpRoundTrip(port, Buffer.alloc(size, 0x61))).length;
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
 
 const ROOT = process.cwd();
@@ -38,49 +45,6 @@ const TCP_LABELS = HTTP_LABELS.filter((l) => l !== "response_code" && l !== "grp
 // The mix (see the test descriptions for what each must produce).
 const MIX = { ok: 3, notFound: 2, unavailable: 1 };
 const TCP_PAYLOAD = 1500;
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("client timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-function grpcCall(url: string, method: string): Promise<{ status: number; grpcStatus: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const session = http2.connect(url);
-    const timer = setTimeout(() => { session.destroy(); reject(new Error("grpc client timeout")); }, 5000);
-    session.on("error", (e) => { clearTimeout(timer); reject(e); });
-    const req = session.request({ ":method": "POST", ":path": method, "content-type": "application/grpc", te: "trailers" });
-    let status = 0;
-    let grpcStatus: string | undefined;
-    req.on("response", (h) => { status = Number(h[":status"]); if (h["grpc-status"] !== undefined) grpcStatus = String(h["grpc-status"]); });
-    req.on("trailers", (t) => { if (t["grpc-status"] !== undefined) grpcStatus = String(t["grpc-status"]); });
-    req.on("data", () => undefined);
-    req.on("end", () => { clearTimeout(timer); session.close(); resolve({ status, grpcStatus }); });
-    req.on("error", (e) => { clearTimeout(timer); session.destroy(); reject(e); });
-    req.end(grpcFrame(Buffer.from("hello")));
-  });
-}
-
-function tcpEcho(port: number, size: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: "127.0.0.1", port });
-    let got = 0;
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`tcp timeout after ${got} bytes`)); }, 5000);
-    sock.on("connect", () => sock.write(Buffer.alloc(size, 0x61)));
-    sock.on("data", (d) => { got += d.length; if (got >= size) sock.end(); });
-    sock.on("close", () => { clearTimeout(timer); resolve(got); });
-    sock.on("error", (e) => { clearTimeout(timer); reject(e); });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
