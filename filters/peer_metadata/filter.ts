@@ -189,14 +189,38 @@ function onFetched(root: RootContext, s: Shared, bodySize: u32): void {
   syncSharedTable(root, s);
 }
 
+/**
+ * What the HTTP and TCP roots share: configuration state, and the workload table kept in sync with
+ * shared data (and, when a control endpoint is configured, refreshed on the tick).
+ */
+class DiscoveryRoot extends RootContext {
+  s: Shared = new Shared();
+  pendingFetch: u32 = 0;
+
+  /** After a successful configure: pick up the table other workers loaded and start polling if configured. */
+  startDiscovery(): void {
+    syncSharedTable(this, this.s);
+    if (this.s.cfg.discovery.cluster.length > 0) setTickPeriodMillis(<u32>min(this.s.cfg.discovery.refreshMs, 1000));
+  }
+
+  onTick(): void {
+    syncSharedTable(this, this.s);
+    this.pendingFetch = maybeFetch(this, this.s, this.pendingFetch);
+  }
+
+  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
+    if (token != this.pendingFetch) return;
+    this.pendingFetch = 0;
+    onFetched(this, this.s, bodySize);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-class PeerMetadataRoot extends RootContext {
-  s: Shared = new Shared();
+class PeerMetadataRoot extends DiscoveryRoot {
   plans: StaticArray<Plan> = [new Plan(none(), none(), false, false), new Plan(none(), none(), false, false), new Plan(none(), none(), false, false)];
   fixed: Plan | null = null;
-  pendingFetch: u32 = 0;
 
   onConfigure(size: u32): bool {
     if (!configure(this, size, this.s)) return false;
@@ -212,20 +236,8 @@ class PeerMetadataRoot extends RootContext {
     } else {
       this.fixed = new Plan(cfg.downstreamDiscovery, cfg.upstreamDiscovery, cfg.downstreamPropagation, cfg.upstreamPropagation);
     }
-    syncSharedTable(this, this.s);
-    if (cfg.discovery.cluster.length > 0) setTickPeriodMillis(<u32>min(cfg.discovery.refreshMs, 1000));
+    this.startDiscovery();
     return true;
-  }
-
-  onTick(): void {
-    syncSharedTable(this, this.s);
-    this.pendingFetch = maybeFetch(this, this.s, this.pendingFetch);
-  }
-
-  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
-    if (token != this.pendingFetch) return;
-    this.pendingFetch = 0;
-    onFetched(this, this.s, bodySize);
   }
 
   plan(): Plan {
@@ -287,28 +299,14 @@ class PeerMetadataStream extends Context {
 // ---------------------------------------------------------------------------------------------
 // TCP
 
-class PeerMetadataTcpRoot extends RootContext {
-  s: Shared = new Shared();
+class PeerMetadataTcpRoot extends DiscoveryRoot {
   counters: TcpCounters | null = null;
-  pendingFetch: u32 = 0;
 
   onConfigure(size: u32): bool {
     if (!configure(this, size, this.s)) return false;
     if (this.counters === null) this.counters = new TcpCounters();
-    syncSharedTable(this, this.s);
-    if (this.s.cfg.discovery.cluster.length > 0) setTickPeriodMillis(<u32>min(this.s.cfg.discovery.refreshMs, 1000));
+    this.startDiscovery();
     return true;
-  }
-
-  onTick(): void {
-    syncSharedTable(this, this.s);
-    this.pendingFetch = maybeFetch(this, this.s, this.pendingFetch);
-  }
-
-  onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {
-    if (token != this.pendingFetch) return;
-    this.pendingFetch = 0;
-    onFetched(this, this.s, bodySize);
   }
 
   createContext(id: u32): Context { return new PeerMetadataTcpStream(id, this); }
