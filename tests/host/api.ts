@@ -88,6 +88,9 @@ export interface StreamInfo {
   responseFlags: string[];              // Envoy short flags ("UH", "UF", "NR", "DC", ...)
   responseBytes: number;
   responseTotalBytes: number;
+  /** The stream's gRPC status (Envoy Grpc::Common::getGrpcStatus): grpc-status trailer, else header (trailers-only),
+   *  else httpToGrpcStatus(responseCode); -1 for an invalid value. Set by the proxy side before log(). The wasm side
+   *  computes response.grpc_status from the header maps it can see, as Envoy's CEL attribute does. */
   grpcStatus?: number;
   bytesReceived: number;                // TCP: downstream -> upstream bytes
   bytesSent: number;                    // TCP: upstream -> downstream bytes

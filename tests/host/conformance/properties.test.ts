@@ -161,3 +161,40 @@ test("upstream TLS facts: uri_san_peer_certificate / uri_san_local_certificate /
   assert.deepEqual(r, [[0, "spiffe://cluster.local/ns/default/sa/server"], [0, "spiffe://cluster.local/ns/default/sa/client"], [0, "TLSv1.3"], [0, "127.0.0.1:50000"]]);
   await e.runtime.shutdown();
 });
+
+test("response.grpc_status: trailers, else trailers-only headers, else the HTTP status mapped as Envoy's httpToGrpcStatus", async () => {
+  const e = env();
+  const p = await probe(e, "response_headers prop response grpc_status\nlog prop response grpc_status");
+  const run = (code: number | undefined, headers: Array<[string, string]> | undefined, trailers?: Array<[string, string]>) => {
+    e.logs.clear();
+    const cb = new FakeHttpCallbacks();
+    cb.streamInfo.responseCode = code;
+    const f = p.newHttpFilter(0, cb);
+    f.decodeHeaders(requestHeaders([["content-type", "application/grpc"]]), true);
+    if (headers) { cb.respHeaders = headers; f.encodeHeaders(headers, trailers === undefined); }
+    if (trailers) { cb.respTrailers = trailers; f.encodeTrailers(trailers); }
+    f.log();
+    f.onDestroy();
+    const out = e.logs.guest().filter((m) => m.startsWith("R ") && m.includes(" prop ")).map((m) => {
+      const [, ev, , st, v] = m.split(" ");
+      return `${ev}:${st === "0" ? String(i64(v)) : "status" + st}`;
+    });
+    return out.join(" ");
+  };
+  // gRPC response with status in the trailers: headers phase has no trailers yet -> HTTP 200 maps to UNKNOWN (2)
+  assert.equal(run(200, [[":status", "200"], ["content-type", "application/grpc"]], [["grpc-status", "5"]]), "response_headers:2 log:5");
+  // trailers-only response: grpc-status in the headers
+  assert.equal(run(200, [[":status", "200"], ["grpc-status", "7"]]), "response_headers:7 log:7");
+  // trailers win over headers
+  assert.equal(run(200, [[":status", "200"], ["grpc-status", "3"]], [["grpc-status", "0"]]), "response_headers:3 log:0");
+  // no grpc-status anywhere: from the HTTP status
+  assert.equal(run(503, [[":status", "503"]]), "response_headers:14 log:14");
+  assert.equal(run(404, [[":status", "404"]]), "response_headers:12 log:12");
+  assert.equal(run(401, [[":status", "401"]]), "response_headers:16 log:16");
+  // not a number, or above the known range -> InvalidCode (-1)
+  assert.equal(run(200, [[":status", "200"], ["grpc-status", "abc"]]), "response_headers:-1 log:-1");
+  assert.equal(run(200, [[":status", "200"]], [["grpc-status", "17"]]), "response_headers:2 log:-1");
+  // no response at all -> NOT_FOUND
+  assert.equal(run(undefined, undefined), "log:status1");
+  await e.runtime.shutdown();
+});

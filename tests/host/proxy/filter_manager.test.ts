@@ -256,4 +256,22 @@ describe("filter manager", () => {
     assert.deepEqual(t.journal.slice(1), ["router.abort", "downstream.reset(downstream_remote_disconnect)", "f0.log", "f0.onDestroy"]);
     assert.deepEqual(t.fm.streamInfo.responseFlags, ["DC"]);
   });
+
+  it("StreamInfo.grpcStatus before log(): grpc-status trailer, else trailers-only header, else httpToGrpcStatus(code)", async () => {
+    const grpcOf = async (headers: HeaderList, trailers?: HeaderList) => {
+      const t = setup([{}]);
+      let seen: number | undefined | null = null;
+      t.filters[0].log = () => { seen = t.fm.streamInfo.grpcStatus; };
+      t.fm.decodeHeaders(GET, true);
+      t.fm.encodeHeaders(headers, trailers === undefined);
+      if (trailers) t.fm.encodeTrailers(trailers);
+      await t.settled();
+      return seen;
+    };
+    assert.equal(await grpcOf([[":status", "200"], ["content-type", "application/grpc"]], [["grpc-status", "5"]]), 5);
+    assert.equal(await grpcOf([[":status", "200"], ["grpc-status", "7"]]), 7);
+    assert.equal(await grpcOf([[":status", "200"], ["grpc-status", "3"]], [["grpc-status", "0"]]), 0);
+    assert.equal(await grpcOf([[":status", "503"]]), 14);
+    assert.equal(await grpcOf([[":status", "200"], ["grpc-status", "x1"]]), -1);
+  });
 });

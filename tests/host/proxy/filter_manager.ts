@@ -409,6 +409,7 @@ export class FilterManager {
     if (this.done) return;
     this.done = true;
     this.streamInfo.durationNs = process.hrtime.bigint() - this.startHr;
+    this.streamInfo.grpcStatus = streamGrpcStatus(this.enc.trailers, this.enc.headers, this.streamInfo.responseCode);
     queueMicrotask(() => {
       for (const f of this.filters) {
         try { f.log(); } catch (e) { console.error("filter log() threw:", e); }
@@ -488,6 +489,22 @@ export class FilterManager {
 }
 
 /** Envoy's HTTP -> gRPC status mapping for local replies (Grpc::Utility::httpToGrpcStatus). */
+function grpcStatusHeader(h: HeaderList | undefined): number | undefined {
+  const v = h?.find(([k]) => k === "grpc-status")?.[1];
+  if (v === undefined || v === "") return undefined;
+  const n = /^\s*\+?\d+\s*$/.test(v) ? Number(v) : -1;
+  return n > 16 ? -1 : n;
+}
+
+/**
+ * The stream's gRPC status as Envoy derives it (Grpc::Common::getGrpcStatus(trailers, headers, info)):
+ * grpc-status of the response trailers, else of the response headers (trailers-only), else the
+ * response code through httpToGrpcStatus; -1 (InvalidCode) for a non-numeric or > 16 value.
+ */
+export function streamGrpcStatus(trailers: HeaderList | undefined, headers: HeaderList | undefined, code: number | undefined): number | undefined {
+  return grpcStatusHeader(trailers) ?? grpcStatusHeader(headers) ?? (code === undefined ? undefined : httpToGrpcStatus(code));
+}
+
 export function httpToGrpcStatus(http: number): number {
   switch (http) {
     case 400: return 13;

@@ -196,12 +196,42 @@ function requestAttr(src: PropertySource, s: StreamInfo, k: string): Value | und
   return undefined;
 }
 
+/** A grpc-status value as Envoy parses it: absent or empty -> none; not a number or above 16 -> InvalidCode (-1). */
+function parseGrpcStatus(h: HeaderList | undefined): number | undefined {
+  const v = h?.find(([k]) => k === "grpc-status")?.[1];
+  if (v === undefined || v === "") return undefined;
+  if (!/^\s*\+?\d+\s*$/.test(v)) return -1;
+  const n = Number(v);
+  return n > 16 ? -1 : n;
+}
+
+/** Envoy's Grpc::Utility::httpToGrpcStatus. */
+function httpToGrpcStatus(code: number): number {
+  switch (code) {
+    case 400: return 13;                                        // INTERNAL
+    case 401: return 16;                                        // UNAUTHENTICATED
+    case 403: return 7;                                         // PERMISSION_DENIED
+    case 404: return 12;                                        // UNIMPLEMENTED
+    case 429: case 502: case 503: case 504: return 14;          // UNAVAILABLE
+    default: return 2;                                          // UNKNOWN
+  }
+}
+
+/**
+ * response.grpc_status as Envoy computes it (Grpc::Common::getGrpcStatus(trailers, headers, info)):
+ * the trailers' grpc-status, else the headers' (trailers-only response), else the HTTP status mapped
+ * with httpToGrpcStatus whenever a response code exists (Envoy does not check that the request was gRPC).
+ */
+export function grpcStatusOf(trailers: HeaderList | undefined, headers: HeaderList | undefined, responseCode: number | undefined): number | undefined {
+  return parseGrpcStatus(trailers) ?? parseGrpcStatus(headers) ?? (responseCode === undefined ? undefined : httpToGrpcStatus(responseCode));
+}
+
 function responseAttr(src: PropertySource, s: StreamInfo, k: string): Value | undefined {
   switch (k) {
     case "code": return int(s.responseCode);
     case "code_details": return s.responseCodeDetails ? str(s.responseCodeDetails) : undefined;
     case "flags": return uint(s.responseFlags.reduce((a, f) => a | (RESPONSE_FLAG_BITS[f] ?? 0), 0));
-    case "grpc_status": return int(s.grpcStatus);
+    case "grpc_status": return int(grpcStatusOf(src.responseTrailers(), src.responseHeaders(), s.responseCode));
     case "headers": return headersMap(src.responseHeaders());
     case "headers_bytes": return headersBytes(src.responseHeaders());
     case "trailers": return headersMap(src.responseTrailers());
