@@ -338,6 +338,71 @@ describe("proxy with test-double filters over real sockets", () => {
   });
 });
 
+/**
+ * Network filter double that holds data until 6 bytes are there: on reads for connections that
+ * start with "R", on writes for connections that start with "W". Records every length it saw.
+ */
+const heldSeen: string[] = [];
+class HoldUntilSix implements NetworkFilter {
+  onNewConnection() { return "Continue" as const; }
+  onData(d: { buf: Buffer }) {
+    heldSeen.push(`data(${d.buf.toString()})`);
+    return d.buf[0] === 0x52 && d.buf.length < 6 ? "StopIteration" as const : "Continue" as const;
+  }
+  onWrite(d: { buf: Buffer }) {
+    heldSeen.push(`write(${d.buf.toString()})`);
+    return d.buf[0] === 0x57 && d.buf.length < 6 ? "StopIteration" as const : "Continue" as const;
+  }
+  onEvent() { /* nothing */ }
+}
+
+describe("tcp_proxy keeps data a network filter stopped on (Envoy's connection buffers)", () => {
+  let app: DemoApp;
+  let proxy: Proxy;
+  before(async () => {
+    app = await startDemoApp();
+    const boot = parseBootstrap(BOOT, "inline.yaml", { skipFiles: true, repoRoot: process.cwd() });
+    const runtime: WasmRuntime = {
+      loadPlugin: async (config: PluginConfig): Promise<LoadedPlugin> => ({
+        config, newHttpFilter: (_w, cb) => new HttpDouble(cb), newNetworkFilter: () => new HoldUntilSix(), shutdown: async () => undefined,
+      }),
+      shutdown: async () => undefined,
+    };
+    proxy = await startProxy({
+      bootstrap: boot, stats: createStatsStore(boot.statsTags), runtime, workers: 1,
+      portMap: { 19900: 0, 19901: 0, 19902: 0, 19910: app.httpPort, 19911: app.tcpPort, 19912: 1 },
+    });
+  });
+  after(async () => {
+    await proxy?.stop();
+    await app?.close();
+  });
+
+  /** Sends `a`, then `b` 80 ms later; resolves with everything echoed back once 6 bytes arrived. */
+  const twoWrites = (a: string, b: string) => new Promise<string>((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port: proxy.listenerPort("tcp") });
+    let out = "";
+    const t = setTimeout(() => { s.destroy(); reject(new Error(`timeout, got "${out}" seen ${heldSeen.join(" ")}`)); }, 3000);
+    s.setEncoding("utf8");
+    s.on("connect", () => { s.write(a); setTimeout(() => s.write(b), 80); });
+    s.on("data", (d) => { out += d; if (out.length >= 6) s.end(); });
+    s.on("close", () => { clearTimeout(t); resolve(out); });
+    s.on("error", reject);
+  });
+
+  it("read side: after StopIteration the next onData sees the earlier bytes plus the new ones", async () => {
+    heldSeen.length = 0;
+    assert.equal(await twoWrites("RAB", "CDE"), "RABCDE");
+    assert.deepEqual(heldSeen.filter((e) => e.startsWith("data(R")), ["data(RAB)", "data(RABCDE)"], heldSeen.join(" "));
+  });
+
+  it("write side: upstream bytes a write filter stopped on are presented again with the next upstream data", async () => {
+    heldSeen.length = 0;
+    assert.equal(await twoWrites("WAB", "CDE"), "WABCDE");
+    assert.deepEqual(heldSeen.filter((e) => e.startsWith("write(W")), ["write(WAB)", "write(WABCDE)"], heldSeen.join(" "));
+  });
+});
+
 describe("proxy start-up failures", () => {
   it("a plugin that fails to load stops start-up with its message, and nothing stays bound", async () => {
     const boot = parseBootstrap(BOOT, "inline.yaml", { skipFiles: true, repoRoot: process.cwd() });

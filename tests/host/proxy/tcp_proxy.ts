@@ -73,7 +73,8 @@ export class TcpProxy {
         // event is RemoteClose if the downstream had already half-closed, else we close it (LocalClose).
         sock.on("end", () => { runWrite(Buffer.alloc(0), true); closeAll(readEnd ? "RemoteClose" : "LocalClose", "RemoteClose"); });
         sock.on("error", () => closeAll(readEnd ? "RemoteClose" : "LocalClose", "RemoteClose"));
-        runRead(filters.length);
+        // Connected: forward what every read filter already let through, never bytes a filter holds.
+        if (passedChain) runRead(filters.length);
       }, () => {
         si.responseFlags.push("UF");
         stats.counterAdd(`cluster.${cluster.name}.upstream_cx_connect_fail`, 1);
@@ -81,9 +82,13 @@ export class TcpProxy {
       });
     };
 
-    // Positions 0..n-1 are the wasm filters; position n is tcp_proxy itself.
+    // Positions 0..n-1 are the wasm filters; position n is tcp_proxy itself. `passedChain`: the
+    // last pass reached tcp_proxy, so the unread buffer is cleared for upstream; a filter that stops
+    // keeps the bytes in the buffer (Envoy's connection read buffer) for its next onData.
+    let passedChain = false;
     const runRead = (from: number) => {
       if (closed) return;
+      passedChain = false;
       for (let i = from; i < filters.length; i++) {
         if (!initialized[i]) {
           initialized[i] = true;
@@ -97,6 +102,7 @@ export class TcpProxy {
         }
       }
       // tcp_proxy: connect on the first pass, forward (and drain) once connected.
+      passedChain = true;
       if (!up) { connectUpstream(); return; }
       if (readBuf.length) {
         si.bytesReceived += readBuf.length;
@@ -107,11 +113,16 @@ export class TcpProxy {
       if (readEnd) up.end();
     };
 
+    // Upstream bytes a write filter stopped on stay buffered, as in Envoy: Connection::write leaves
+    // them in the upstream connection's read buffer, so the next upstream read presents them again
+    // together with the new bytes.
+    let writeBuf = Buffer.alloc(0);
     const runWrite = (data: Buffer, end: boolean) => {
       if (closed) return;
-      const holder = { buf: data };
+      const holder = { buf: writeBuf.length ? Buffer.concat([writeBuf, data]) : data };
+      writeBuf = Buffer.alloc(0);
       for (let i = filters.length - 1; i >= 0; i--) {
-        if (filters[i].onWrite(holder, end) === "StopIteration") return;
+        if (filters[i].onWrite(holder, end) === "StopIteration") { writeBuf = holder.buf; return; }
       }
       if (holder.buf.length) {
         si.bytesSent += holder.buf.length;
