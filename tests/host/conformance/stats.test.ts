@@ -91,3 +91,32 @@ test("tag extraction follows TagExtractorImpl: group 1 removed, group 2 is the v
   s.gaugeSet("foo.bar.open", 2);
   assert.ok(s.prometheus().includes('envoy_foo_open{mesh="m1",custom="bar"} 2'));
 });
+
+test("/stats text: histograms after counters and gauges, Envoy's quantile summary P<q>(interval,cumulative), 'No recorded values'", () => {
+  const s = createStatsStore([]) as EnvoyStatsStore;
+  s.counterAdd("zz.counter", 2);
+  s.define("a.empty_hist", "histogram");
+  s.histogramRecord("a.hist", 1);
+  s.flush();
+  const quantiles = ["0", "25", "50", "75", "90", "95", "99", "99.5", "99.9", "100"];
+  // one sample of 1 falls in circllhist's bin [1, 1.1): the quantiles interpolate across it
+  const one = ["1", "1.025", "1.05", "1.075", "1.09", "1.095", "1.099", "1.0995", "1.0999", "1.1"];
+  assert.equal(s.text(), [
+    "zz.counter: 2",
+    "a.empty_hist: No recorded values",
+    "a.hist: " + quantiles.map((q, i) => `P${q}(${one[i]},${one[i]})`).join(" "),
+    "",
+  ].join("\n"));
+  // the next flush interval has no samples: interval quantiles are nan, cumulative ones stay
+  s.flush();
+  assert.ok(s.text().includes("a.hist: " + quantiles.map((q, i) => `P${q}(nan,${one[i]})`).join(" ") + "\n"), s.text());
+  // two-digit bins: 1234 and 1250 share [1200, 1300), 40 is [40, 41), 0 has its own zero-width bin;
+  // a quantile that lands on a bin's upper count is that bin's right edge (hist_approx_quantile)
+  s.histogramRecord("b.hist", 0);
+  s.histogramRecord("b.hist", 1234);
+  s.histogramRecord("b.hist", 1250);
+  s.histogramRecord("b.hist", 40);
+  s.flush();
+  const b = s.text().split("\n").find((l) => l.startsWith("b.hist: "))!;
+  assert.match(b, /^b\.hist: P0\(0,0\) P25\(0,0\) P50\(41,41\) P75\(1250,1250\) P90\(1280,1280\) .* P100\(1300,1300\)$/);
+});

@@ -43,6 +43,9 @@ interface Stat {
   count: number;
   sum: number;
   flushed: boolean;
+  used: boolean;             // a value was ever recorded (Envoy's ParentHistogramImpl::used)
+  cumulative: Map<number, number>;   // log-linear bin (left edge) -> count, all merged samples
+  interval: Map<number, number>;     // the same for the samples merged by the last flush
   tagged?: { name: string; tags: Array<[string, string]> };
 }
 
@@ -61,7 +64,8 @@ export class EnvoyStatsStore implements StatsStore {
   define(name: string, kind: StatKind): Stat {
     let s = this.stats.get(name);
     if (!s) {
-      s = { name, kind, value: 0, pending: [], buckets: DEFAULT_BUCKETS.map(() => 0), count: 0, sum: 0, flushed: false };
+      s = { name, kind, value: 0, pending: [], buckets: DEFAULT_BUCKETS.map(() => 0), count: 0, sum: 0, flushed: false,
+        used: false, cumulative: new Map(), interval: new Map() };
       this.stats.set(name, s);
     }
     return s;
@@ -72,14 +76,22 @@ export class EnvoyStatsStore implements StatsStore {
   counterAdd(name: string, delta: number): void { this.define(name, "counter").value += delta; }
   gaugeSet(name: string, value: number): void { this.define(name, "gauge").value = value; }
   gaugeAdd(name: string, delta: number): void { this.define(name, "gauge").value += delta; }
-  histogramRecord(name: string, value: number): void { this.define(name, "histogram").pending.push(value); }
+  histogramRecord(name: string, value: number): void {
+    const s = this.define(name, "histogram");
+    s.used = true;
+    s.pending.push(value);
+  }
   /** Current value of a counter or gauge (undefined if absent). */
   value(name: string): number | undefined { return this.stats.get(name)?.value; }
 
   flush(): void {
     for (const s of this.stats.values()) {
       if (s.kind !== "histogram") continue;
+      s.interval = new Map();
       for (const v of s.pending) {
+        const bin = binLeft(v);
+        s.interval.set(bin, (s.interval.get(bin) ?? 0) + 1);
+        s.cumulative.set(bin, (s.cumulative.get(bin) ?? 0) + 1);
         s.count++;
         s.sum += v;
         for (let i = 0; i < DEFAULT_BUCKETS.length; i++) if (v <= DEFAULT_BUCKETS[i]) s.buckets[i]++;
@@ -148,13 +160,70 @@ export class EnvoyStatsStore implements StatsStore {
   }
 
   text(): string {
+    // Envoy's text renderer: counters and gauges by name, then histograms by name with the quantile
+    // summary (ParentHistogramImpl::quantileSummary): P<q>(<interval>,<cumulative>) per supported
+    // quantile, or "No recorded values" for a histogram nothing was recorded into.
     const lines: string[] = [];
-    for (const s of [...this.stats.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (s.kind !== "histogram") lines.push(`${s.name}: ${s.value}`);
-      else lines.push(s.count ? `${s.name}: count=${s.count} sum=${s.sum}` : `${s.name}: No recorded values`);
+    const sorted = [...this.stats.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const s of sorted) if (s.kind !== "histogram") lines.push(`${s.name}: ${s.value}`);
+    for (const s of sorted) {
+      if (s.kind !== "histogram") continue;
+      if (!s.used) { lines.push(`${s.name}: No recorded values`); continue; }
+      const iv = approxQuantiles(s.interval);
+      const cu = approxQuantiles(s.cumulative);
+      lines.push(`${s.name}: ${QUANTILE_LABELS.map((l, i) => `P${l}(${fmtDouble(iv[i])},${fmtDouble(cu[i])})`).join(" ")}`);
     }
     return lines.join("\n") + (lines.length ? "\n" : "");
   }
+}
+
+/** HistogramStatisticsImpl::supportedQuantiles and how the summary labels them (P{:g} of 100 q). */
+const QUANTILES = [0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 1];
+const QUANTILE_LABELS = ["0", "25", "50", "75", "90", "95", "99", "99.5", "99.9", "100"];
+
+/** Envoy records integers into circllhist: bins of two significant decimal digits, [left, left + 10^(e-1)). */
+function decade(v: number): number {
+  let e = Math.floor(Math.log10(v));
+  if (10 ** e > v) e--;
+  else if (10 ** (e + 1) <= v) e++;
+  return e;
+}
+function binWidth(left: number): number {
+  return left <= 0 ? 0 : 10 ** (decade(left) - 1);
+}
+function binLeft(value: number): number {
+  const v = Math.max(0, Math.floor(value));
+  if (v === 0) return 0;
+  const e = decade(v);
+  return e === 0 ? v : Math.floor(v / 10 ** (e - 1)) * 10 ** (e - 1);
+}
+
+/** circllhist's approximate quantiles: walk the bins, interpolate linearly inside the bin that holds q * count. */
+function approxQuantiles(bins: Map<number, number>): number[] {
+  const total = [...bins.values()].reduce((a, b) => a + b, 0);
+  if (total === 0) return QUANTILES.map(() => NaN);
+  const out = QUANTILES.map((q) => q * total);
+  const done = QUANTILES.map(() => false);
+  let upper = 0;
+  let qi = 0;
+  for (const left of [...bins.keys()].sort((a, b) => a - b)) {
+    const n = bins.get(left)!;
+    if (n === 0) continue;
+    const lower = upper;
+    upper = lower + n;
+    const width = binWidth(left);
+    while (qi < out.length && out[qi] <= upper) {
+      out[qi] = left + ((out[qi] - lower) / (upper - lower)) * width;
+      done[qi] = true;
+      qi++;
+    }
+  }
+  return out.map((v, i) => (done[i] ? v : NaN));
+}
+
+/** fmt's "{}" for a double: shortest round-trip digits, "nan" for NaN. */
+function fmtDouble(v: number): string {
+  return Number.isNaN(v) ? "nan" : String(v);
 }
 
 /** prometheus_stats.cc `metricName`: custom namespace stripped without `envoy_`; else `envoy_` + name. */
