@@ -49,6 +49,7 @@ const UNKNOWN_ID = String.UTF8.encode(PEER_UNKNOWN);
 const H_CONTENT_TYPE = String.UTF8.encode("content-type");
 const H_AUTHORITY = String.UTF8.encode(":authority");
 const H_GRPC_STATUS = String.UTF8.encode("grpc-status");
+const GRPC_CONTENT_TYPE = String.UTF8.encode("application/grpc");
 const DOWNSTREAM: i32 = 0;
 const UPSTREAM: i32 = 1;
 
@@ -181,6 +182,27 @@ export class StatsRoot extends RootContext {
     return roleFor(ReporterMode.Auto, dir);
   }
 
+  /**
+   * The standard labels of one event, with the recorder started on it. Without expressions the
+   * labels and resolved label sets of recent events are reused (event_cache.ts); with them, the
+   * labels are filled afresh and the sets resolved per event.
+   */
+  startEvent(rec: Recorder, role: Role, f: RequestFacts, peer: PeerMetadata | null, disableHostHeaderFallback: bool): StaticArray<string> {
+    if (rec.usesExpressions) {
+      fillStandardLabels(this.std, role, f, this.local, peer, disableHostHeaderFallback);
+      rec.begin();
+      return this.std;
+    }
+    const cache = rec.events;
+    let e = cache.find(role, f, this.local, peer, disableHostHeaderFallback);
+    if (e === null) {
+      e = cache.claim(role, f, this.local, peer, disableHostHeaderFallback);
+      fillStandardLabels(e.std, role, f, this.local, peer, disableHostHeaderFallback);
+    }
+    rec.beginCached(e);
+    return e.std;
+  }
+
   /** The peer for `role`: downstream on the server side, upstream on the client side (endpoint metadata fallback). */
   peerFor(role: Role): PeerMetadata | null {
     const side = role == Role.Source ? UPSTREAM : DOWNSTREAM;
@@ -270,7 +292,9 @@ export class StatsStream extends Context {
   onRequestHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
     const ct = getHeaderBytes(HeaderMap.RequestHeaders, H_CONTENT_TYPE);
     // Istio: gRPC is a request whose content-type starts with application/grpc.
-    this.grpc = ct !== null && ct.byteLength >= 16 && String.UTF8.decode(ct).startsWith("application/grpc");
+    // Compared as bytes: the prefix is ASCII, so this equals decoding and testing startsWith.
+    this.grpc = ct !== null && ct.byteLength >= GRPC_CONTENT_TYPE.byteLength &&
+      memory.compare(changetype<usize>(ct), changetype<usize>(GRPC_CONTENT_TYPE), GRPC_CONTENT_TYPE.byteLength) == 0;
     // Istio reports gRPC message counts of long streams every tcp_reporting_duration too.
     if (this.grpc && !this.live) { this.live = true; this.stats.liveStreams.push(this); }
     if (!this.stats.config.disableHostHeaderFallback) {
@@ -313,11 +337,9 @@ export class StatsStream extends Context {
     f.hostHeader = this.host;
     f.responseCode = getPropertyI64(P_RESPONSE_CODE, 0);
     f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, this.grpcStatusSeen) : -1;
-    const std = root.std;
-    fillStandardLabels(std, role, f, root.local, peer, root.config.disableHostHeaderFallback);
+    const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
     let attrs: Attributes | null = null;
     if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
-    rec.begin();
     rec.add(M.requests_total, 1, std, attrs);
     const durationNs = getPropertyI64(P_DURATION, 0);
     rec.sample(M.request_duration_milliseconds, <u64>(durationNs > 0 ? durationNs / 1000000 : 0), std, attrs);
@@ -348,11 +370,9 @@ export class StatsStream extends Context {
     const f = this.readFacts(role, root.facts);
     f.protocol = "grpc";
     f.hostHeader = this.host;
-    const std = root.std;
-    fillStandardLabels(std, role, f, root.local, peer, root.config.disableHostHeaderFallback);
+    const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
     let attrs: Attributes | null = null;
     if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
-    rec.begin();
     this.reportMessages(rec, std, attrs);
   }
 
@@ -437,11 +457,9 @@ export class StatsStream extends Context {
     if (!final && peer === null && unchecked(root.peers[side]).state == PeerState.Pending) return;
     const f = this.readFacts(role, root.facts);
     f.protocol = "tcp";
-    const std = root.std;
-    fillStandardLabels(std, role, f, root.local, peer, true);
+    const std = root.startEvent(rec, role, f, peer, true);
     let attrs: Attributes | null = null;
     if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
-    rec.begin();
     if (!this.opened) { rec.add(M.tcp_connections_opened_total, 1, std, attrs); this.opened = true; }
     rec.add(M.tcp_received_bytes_total, this.received - this.reportedReceived, std, attrs);
     rec.add(M.tcp_sent_bytes_total, this.sent - this.reportedSent, std, attrs);

@@ -73,6 +73,15 @@ export class LabelPlan {
   }
 
   /**
+   * Per position, the value the last hash was computed from and that value's own hash. Most values
+   * of a request are the very string objects of the previous one (cached peer, principals, cluster),
+   * so only the values that changed (response code, custom dimensions) are hashed again. Holding
+   * the strings here keeps them alive, so an equal pointer always means an equal value.
+   */
+  hashedValues: StaticArray<string> = new StaticArray<string>(0);
+  valueHashes: StaticArray<u64> = new StaticArray<u64>(0);
+
+  /**
    * The label set for `values` (the first names.length entries), created if new. Past `max` sets
    * (when max > 0) a new combination gets the shared overflow set instead.
    */
@@ -80,7 +89,7 @@ export class LabelPlan {
     const n = this.names.length;
     const last = this.last;
     if (last !== null && sameValues(last.values, values, n)) return last;
-    const h = hashValues(values, n);
+    const h = this.hashOf(values, n);
     let found: LabelSet | null = this.sets.has(h) ? this.sets.get(h) : null;
     let head = found;
     while (found !== null && !sameValues(found.values, values, n)) found = found.next;
@@ -95,6 +104,27 @@ export class LabelPlan {
     }
     this.last = found;
     return found;
+  }
+
+  /** hashLabelValues(values, n), rehashing only the values whose string object changed since the last call. */
+  hashOf(values: Array<string>, n: i32): u64 {
+    if (this.hashedValues.length != n) {
+      this.hashedValues = new StaticArray<string>(n);
+      this.valueHashes = new StaticArray<u64>(n);
+      const empty = hashValue("");
+      for (let i = 0; i < n; i++) { unchecked(this.hashedValues[i] = ""); unchecked(this.valueHashes[i] = empty); }
+    }
+    const seen = this.hashedValues;
+    const hashes = this.valueHashes;
+    let h: u64 = HASH_SEED;
+    for (let i = 0; i < n; i++) {
+      const v = unchecked(values[i]);
+      let vh: u64;
+      if (changetype<usize>(v) == changetype<usize>(unchecked(seen[i]))) vh = unchecked(hashes[i]);
+      else { vh = hashValue(v); unchecked(seen[i] = v); unchecked(hashes[i] = vh); }
+      h = mixHash(h, vh);
+    }
+    return h;
   }
 
   private overflow(reporter: string): LabelSet {
@@ -118,24 +148,38 @@ export class LabelPlan {
 }
 
 // Back to front: the per-request labels (response code, flags, custom dimensions) sit at the end of
-// a plan, so a mismatch is usually found on the first comparisons.
+// a plan, so a mismatch is usually found on the first comparisons. Values of a known set are mostly
+// the same string objects, so the pointer test settles most of them without a call.
 function sameValues(a: StaticArray<string>, b: Array<string>, n: i32): bool {
-  for (let i = n - 1; i >= 0; i--) if (unchecked(a[i]) != unchecked(b[i])) return false;
+  for (let i = n - 1; i >= 0; i--) {
+    const x = unchecked(a[i]);
+    const y = unchecked(b[i]);
+    if (changetype<usize>(x) != changetype<usize>(y) && x != y) return false;
+  }
   return true;
 }
 
-/** FNV-1a over the UTF-16 units of every value, with a separator between values. */
-function hashValues(values: Array<string>, n: i32): u64 {
-  let h: u64 = 0xcbf29ce484222325;
-  for (let i = 0; i < n; i++) {
-    const v = unchecked(values[i]);
-    const p = changetype<usize>(v);
-    const len = <usize>v.length << 1;
-    for (let k: usize = 0; k < len; k += 2) {
-      h = (h ^ <u64>load<u16>(p + k)) * 0x100000001b3;
-    }
-    h = (h ^ 0xffff) * 0x100000001b3;
-  }
+const HASH_SEED: u64 = 0xcbf29ce484222325;
+
+/** FNV-1a over the UTF-16 units of one value, then a terminator (so "a","bc" and "ab","c" differ). */
+export function hashValue(v: string): u64 {
+  let h: u64 = HASH_SEED;
+  const p = changetype<usize>(v);
+  const len = <usize>v.length << 1;
+  for (let k: usize = 0; k < len; k += 2) h = (h ^ <u64>load<u16>(p + k)) * 0x100000001b3;
+  return (h ^ 0xffff) * 0x100000001b3;
+}
+
+// @ts-ignore: decorator
+@inline function mixHash(h: u64, vh: u64): u64 {
+  h = (h ^ vh) * 0x9e3779b97f4a7c15;
+  return h ^ (h >> 29);
+}
+
+/** The hash of a label set: its values' hashes combined in order (what LabelPlan.hashOf computes). */
+export function hashLabelValues(values: Array<string>, n: i32): u64 {
+  let h: u64 = HASH_SEED;
+  for (let i = 0; i < n; i++) h = mixHash(h, hashValue(unchecked(values[i])));
   return h;
 }
 

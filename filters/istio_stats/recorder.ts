@@ -5,13 +5,17 @@ import { Node, Attributes, evaluateString } from "../../shared/expr";
 import { StatsConfig } from "./config";
 import { METRIC_COUNT, METRIC_SPECS, LabelPlan, LabelSet, MetricSeries, buildPlan } from "./metrics";
 import { UNKNOWN } from "./labels";
+import { EventCache, EventEntry } from "./event_cache";
 
 export class Recorder {
   /** Indexed by M; null when the metric is dropped by config. */
   series: StaticArray<MetricSeries | null> = new StaticArray<MetricSeries | null>(METRIC_COUNT);
   plans: Array<LabelPlan> = new Array<LabelPlan>();
-  /** Per plan: the label set of the current event (null = not resolved yet). */
-  private current: Array<LabelSet | null> = new Array<LabelSet | null>();
+  /** Per plan: the label set of the current event (null = not resolved yet): `own`, or a cached event's. */
+  private current: StaticArray<LabelSet | null> = new StaticArray<LabelSet | null>(0);
+  private own: StaticArray<LabelSet | null> = new StaticArray<LabelSet | null>(0);
+  /** Recent events' labels and sets (used only when no plan evaluates expressions). */
+  events: EventCache = new EventCache(0);
   private maxSeries: i32 = 0;
   private scratch: Array<string> = new Array<string>();
   /** True when any plan evaluates an expression (the context then prepares Attributes). */
@@ -41,17 +45,30 @@ export class Recorder {
       if (!shared) {
         plan.index = this.plans.length;
         this.plans.push(plan);
-        this.current.push(null);
         for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) this.usesExpressions = true;
         while (this.scratch.length < plan.names.length) this.scratch.push("");
       }
       unchecked(this.series[m] = new MetricSeries(m, spec, plan, cfg.maxSeriesPerMetric));
     }
+    this.own = new StaticArray<LabelSet | null>(this.plans.length);
+    this.current = this.own;
+    this.events = new EventCache(this.plans.length);
   }
 
   /** Starts an event: label sets are resolved lazily, once per plan. */
   begin(): void {
-    for (let i = 0, n = this.current.length; i < n; i++) unchecked(this.current[i] = null);
+    const own = this.own;
+    for (let i = 0, n = own.length; i < n; i++) unchecked(own[i] = null);
+    this.current = own;
+  }
+
+  /**
+   * Starts an event whose standard labels are `e.std` (a cached event): label sets already resolved
+   * for that entry are reused, the others are resolved once and remembered in it. Only valid when
+   * no plan evaluates expressions (the sets then depend on the standard labels alone).
+   */
+  beginCached(e: EventEntry): void {
+    this.current = e.sets;
   }
 
   /** The label set of `plan` for this event's standard values and attributes. */
