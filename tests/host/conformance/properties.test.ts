@@ -198,3 +198,27 @@ test("response.grpc_status: trailers, else trailers-only headers, else the HTTP 
   assert.equal(run(undefined, undefined), "log:status1");
   await e.runtime.shutdown();
 });
+
+test("request.size: Content-Length while the request headers are visible (unparsable -> NOT_FOUND), else body bytes", async () => {
+  const e = env();
+  const p = await probe(e, "request_headers prop request size\nlog prop request size");
+  const sizes = (headers: Array<[string, string]>) => {
+    e.logs.clear();
+    const cb = new FakeHttpCallbacks();
+    cb.streamInfo.requestBytes = 5;
+    const f = p.newHttpFilter(0, cb);
+    const h = requestHeaders(headers);
+    cb.reqHeaders = h;
+    f.decodeHeaders(h, false);
+    f.log();
+    f.onDestroy();
+    return e.logs.guest().filter((m) => m.startsWith("R ") && m.includes(" prop ")).map((m) => {
+      const [, , , st, v] = m.split(" ");
+      return st === "0" ? String(i64(v)) : "status" + st;
+    }).join(" ");
+  };
+  assert.equal(sizes([["content-length", "1234"]]), "1234 1234", "the header, not the 5 body bytes seen so far");
+  assert.equal(sizes([]), "5 5", "no Content-Length: body bytes");
+  assert.equal(sizes([["content-length", "12x"]]), "status1 status1", "invalid Content-Length: no value");
+  await e.runtime.shutdown();
+});

@@ -190,7 +190,13 @@ function requestAttr(src: PropertySource, s: StreamInfo, k: string): Value | und
     case "protocol": return s.protocol ? str(s.protocol) : undefined;
     case "time": return { t: "timestamp", v: s.startTimeNs };
     case "duration": return s.durationNs === undefined ? undefined : { t: "duration", v: s.durationNs };
-    case "size": return int(s.requestBytes);
+    case "size": {
+      // Envoy: the Content-Length header while the request headers are visible (an unparsable one
+      // means no value), else the body bytes received so far.
+      const cl = headerValue(h, "content-length");
+      if (cl === undefined) return int(s.requestBytes);
+      return /^\s*[+-]?\d+\s*$/.test(cl) ? int(BigInt(cl.trim())) : undefined;
+    }
     case "total_size": return int(s.requestTotalBytes);
   }
   return undefined;
