@@ -116,7 +116,7 @@ export class TcpProxy {
     // Upstream bytes a write filter stopped on stay buffered, as in Envoy: Connection::write leaves
     // them in the upstream connection's read buffer, so the next upstream read presents them again
     // together with the new bytes.
-    let writeBuf = Buffer.alloc(0);
+    let writeBuf: Buffer = Buffer.alloc(0);
     const runWrite = (data: Buffer, end: boolean) => {
       if (closed) return;
       const holder = { buf: writeBuf.length ? Buffer.concat([writeBuf, data]) : data };
