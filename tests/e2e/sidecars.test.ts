@@ -183,6 +183,18 @@ describe("e2e: client sidecar -> mTLS -> server sidecar -> demo app", () => {
     assert.equal(got, "half-closed request");
   });
 
+  it("StreamInfo.grpcStatus on both sidecars: from the grpc-status trailer, and from the headers of a trailers-only answer", async () => {
+    const grpcOf = async (path: string) => {
+      const before = { client: seenStreams.client.length, server: seenStreams.server.length };
+      const r = await h2(demo.urls.http, { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" }, grpcFrame(Buffer.from("x")));
+      await new Promise((res) => setTimeout(res, 20)); // access-log phase runs after the response
+      const last = (l: StreamInfo[], from: number) => l.slice(from).filter((si) => si.durationNs !== undefined).at(-1);
+      return { status: r.status, client: last(seenStreams.client, before.client)?.grpcStatus, server: last(seenStreams.server, before.server)?.grpcStatus };
+    };
+    assert.deepEqual(await grpcOf("/demo.Echo/Echo"), { status: 200, client: 0, server: 0 });
+    assert.deepEqual(await grpcOf("/demo.Echo/Nope"), { status: 200, client: 12, server: 12 }, "trailers-only UNIMPLEMENTED from the app");
+  });
+
   it("StreamInfo the wasm filters get is real: mTLS with SPIFFE URI SANs, direction, upstream facts", async () => {
     const r = await h1(`${demo.urls.http}/identity`, { headers: { "x-probe": "identity" } });
     assert.equal(r.status, 200);
