@@ -5,9 +5,9 @@
 // already hands out the same objects for repeats (peer decoded once per distinct filter state,
 // principals and cluster names decoded once per distinct bytes), so a repeat is recognised by a few
 // integer and pointer comparisons. A hit skips filling the labels, hashing them and looking up the
-// label set of every plan: the entry remembers the set each plan resolved to.
+// label set of every plan without expressions: the entry remembers the set each such plan resolved
+// to. (A plan with expressions takes values from the request itself and is resolved every time.)
 //
-// Only used when no plan evaluates expressions (their values come from the request itself).
 // Entries hold references to their key objects, so an equal pointer is always the same, unchanged
 // object (PeerMetadata is not modified once decoded). Strings are compared by value (a pointer
 // test first), so a new string with the same text still hits.
@@ -39,7 +39,7 @@ export class EventEntry {
   serviceNamespace: string = "";
   /** The standard labels of this key (filled by the caller on a miss). */
   std: StaticArray<string> = new StaticArray<string>(TAG_COUNT);
-  /** Per plan (Recorder.plans index): the label set resolved for these labels, null until first needed. */
+  /** Per plan (Recorder.plans index): the label set resolved for these labels, null until first needed (plans without expressions only). */
   sets: StaticArray<LabelSet | null>;
 
   constructor(plans: i32) { this.sets = new StaticArray<LabelSet | null>(plans); }

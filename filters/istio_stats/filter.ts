@@ -183,16 +183,10 @@ export class StatsRoot extends RootContext {
   }
 
   /**
-   * The standard labels of one event, with the recorder started on it. Without expressions the
-   * labels and resolved label sets of recent events are reused (event_cache.ts); with them, the
-   * labels are filled afresh and the sets resolved per event.
+   * The standard labels of one event, with the recorder started on it. The labels of recent events
+   * are reused, and so are their resolved label sets for plans without expressions (event_cache.ts).
    */
   startEvent(rec: Recorder, role: Role, f: RequestFacts, peer: PeerMetadata | null, disableHostHeaderFallback: bool): StaticArray<string> {
-    if (rec.usesExpressions) {
-      fillStandardLabels(this.std, role, f, this.local, peer, disableHostHeaderFallback);
-      rec.begin();
-      return this.std;
-    }
     const cache = rec.events;
     let e = cache.find(role, f, this.local, peer, disableHostHeaderFallback);
     if (e === null) {

@@ -59,6 +59,8 @@ export class LabelPlan {
   signature: string = "";
   /** Position in the recorder's plan list. */
   index: i32 = 0;
+  /** True when a field is an expression (its label sets then depend on more than the standard labels). */
+  usesExpressions: bool = false;
   sets: Map<u64, LabelSet> = new Map<u64, LabelSet>();
   size: i32 = 0;
   last: LabelSet | null = null;

@@ -11,9 +11,10 @@ export class Recorder {
   /** Indexed by M; null when the metric is dropped by config. */
   series: StaticArray<MetricSeries | null> = new StaticArray<MetricSeries | null>(METRIC_COUNT);
   plans: Array<LabelPlan> = new Array<LabelPlan>();
-  /** Per plan: the label set of the current event (null = not resolved yet): `own`, or a cached event's. */
-  private current: StaticArray<LabelSet | null> = new StaticArray<LabelSet | null>(0);
+  /** Per plan: the label set of the current event (null = not resolved yet). */
   private own: StaticArray<LabelSet | null> = new StaticArray<LabelSet | null>(0);
+  /** The cached event's sets (beginCached), used for the plans that evaluate no expression; else null. */
+  private cached: StaticArray<LabelSet | null> | null = null;
   /** Recent events' labels and sets (used only when no plan evaluates expressions). */
   events: EventCache = new EventCache(0);
   private maxSeries: i32 = 0;
@@ -45,13 +46,12 @@ export class Recorder {
       if (!shared) {
         plan.index = this.plans.length;
         this.plans.push(plan);
-        for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) this.usesExpressions = true;
+        for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) { plan.usesExpressions = true; this.usesExpressions = true; }
         while (this.scratch.length < plan.names.length) this.scratch.push("");
       }
       unchecked(this.series[m] = new MetricSeries(m, spec, plan, cfg.maxSeriesPerMetric));
     }
     this.own = new StaticArray<LabelSet | null>(this.plans.length);
-    this.current = this.own;
     this.events = new EventCache(this.plans.length);
   }
 
@@ -59,22 +59,29 @@ export class Recorder {
   begin(): void {
     const own = this.own;
     for (let i = 0, n = own.length; i < n; i++) unchecked(own[i] = null);
-    this.current = own;
+    this.cached = null;
   }
 
   /**
-   * Starts an event whose standard labels are `e.std` (a cached event): label sets already resolved
-   * for that entry are reused, the others are resolved once and remembered in it. Only valid when
-   * no plan evaluates expressions (the sets then depend on the standard labels alone).
+   * Starts an event whose standard labels are `e.std` (a cached event). For plans without
+   * expressions the label set depends on the standard labels alone: a set already resolved for the
+   * entry is reused, a new one is resolved once and remembered in it. Plans with expressions are
+   * resolved per event as after begin().
    */
   beginCached(e: EventEntry): void {
-    this.current = e.sets;
+    if (this.usesExpressions) {
+      const own = this.own;
+      for (let i = 0, n = own.length; i < n; i++) unchecked(own[i] = null);
+    }
+    this.cached = e.sets;
   }
 
   /** The label set of `plan` for this event's standard values and attributes. */
   private setOf(plan: LabelPlan, std: StaticArray<string>, attrs: Attributes | null): LabelSet {
     const idx = plan.index;
-    const have = unchecked(this.current[idx]);
+    const cached = this.cached;
+    const store = cached !== null && !plan.usesExpressions ? cached : this.own;
+    const have = unchecked(store[idx]);
     if (have !== null) return have;
     const n = plan.names.length;
     const values = this.scratch;
@@ -89,7 +96,7 @@ export class Recorder {
       unchecked(values[i] = v);
     }
     const set = plan.resolve(values, this.maxSeries, unchecked(std[0]));
-    unchecked(this.current[idx] = set);
+    unchecked(store[idx] = set);
     return set;
   }
 
