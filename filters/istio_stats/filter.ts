@@ -18,7 +18,7 @@ import { decodePeerState, PEER_UNKNOWN, DOWNSTREAM_PEER_KEY, UPSTREAM_PEER_KEY, 
 import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, SOURCE_DOWNSTREAM_PEER, PeerField } from "./config";
 import { Recorder } from "./recorder";
 import { M } from "./metrics";
-import { TAG_COUNT, encodeField } from "./labels";
+import { encodeField } from "./labels";
 import { Role, RequestFacts, fillStandardLabels, responseFlagsString } from "./request_labels";
 
 // Property paths, encoded once. Listener/cluster/route facts are Envoy's `xds.*` attributes (the
@@ -104,7 +104,6 @@ export class StatsRoot extends RootContext {
   /** Open TCP connections and gRPC streams: reported on every tick. */
   liveStreams: Array<StatsStream> = new Array<StatsStream>();
   peers: StaticArray<PeerCache> = [new PeerCache(), new PeerCache()];
-  std: StaticArray<string> = new StaticArray<string>(TAG_COUNT);
   facts: RequestFacts = new RequestFacts();
   attrs: StreamAttributes = new StreamAttributes();
   buildGauge: u32 = 0;
@@ -125,6 +124,10 @@ export class StatsRoot extends RootContext {
   /** listener_direction once seen (a root context serves the listener its filter config is on). */
   direction: i64 = 0;
   authority: TextProperty = new TextProperty(new ArrayBuffer(0));
+  /** The last endpoint-metadata peer (client-side fallback) and the bytes it was decoded from. */
+  endpointBytes: ArrayBuffer = new ArrayBuffer(0);
+  endpointPeer: PeerMetadata | null = null;
+  endpointKnown: bool = false;
 
   onConfigure(size: u32): bool {
     const r = parseConfig(this.pluginConfiguration(size));
@@ -132,7 +135,6 @@ export class StatsRoot extends RootContext {
     this.config = r.config!;
     this.recorder = new Recorder(this.config);
     this.loadLocal();
-    for (let i = 0; i < TAG_COUNT; i++) this.std[i] = "";
     setTickPeriodMillis(this.config.tcpReportingMs);
     return true;
   }
@@ -205,7 +207,14 @@ export class StatsRoot extends RootContext {
     if (p !== null || side == DOWNSTREAM) return p;
     const ep = getPropertyBytes(P_ENDPOINT_WORKLOAD);
     if (ep === null || ep.byteLength == 0) return null;
-    const fromEndpoint = peerFromEndpointMetadata(String.UTF8.decode(ep));
+    // Decoded once per distinct value: the same peer object for repeats keeps the event cache hitting.
+    let fromEndpoint = this.endpointPeer;
+    if (!this.endpointKnown || !sameBytes(ep, this.endpointBytes)) {
+      fromEndpoint = peerFromEndpointMetadata(String.UTF8.decode(ep));
+      this.endpointBytes = ep;
+      this.endpointPeer = fromEndpoint;
+      this.endpointKnown = true;
+    }
     if (fromEndpoint !== null) cache.state = PeerState.Found;
     return fromEndpoint;
   }
