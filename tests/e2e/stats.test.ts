@@ -239,10 +239,16 @@ describe("e2e: Istio standard metrics through two sidecars, scraped by Prometheu
     // A local round trip takes well under a minute; the 404s' response bodies ("status\n") are a few bytes.
     const slow = await prom.query('sum(istio_request_duration_milliseconds_bucket{reporter="source",le="60000"})');
     assert.equal(value(slow[0]), MIX.ok + MIX.notFound + MIX.unavailable + 1);
-    const small = await prom.query('istio_response_bytes_bucket{reporter="source",response_code="404",le="5"}');
-    const tiny = await prom.query('istio_response_bytes_bucket{reporter="source",response_code="404",le="10"}');
-    assert.equal(value(small[0]), 0, "7-byte body is above the 5 bucket");
-    assert.equal(value(tiny[0]), MIX.notFound, "7-byte body is within the 10 bucket");
+    // istio_response_bytes is Envoy's response.total_size: body plus response headers (and trailers). The
+    // 404s carry a 7-byte body and a handful of headers, so they land above the 25 bucket and within 1000,
+    // and their mean is well above the body alone.
+    const above = await prom.query('istio_response_bytes_bucket{reporter="source",response_code="404",le="25"}');
+    const within = await prom.query('istio_response_bytes_bucket{reporter="source",response_code="404",le="1000"}');
+    assert.equal(value(above[0]), 0, "headers are counted: no 404 response is 25 bytes or less");
+    assert.equal(value(within[0]), MIX.notFound, "a 404 with a 7-byte body and its headers is within the 1000 bucket");
+    const sum = await prom.query('istio_response_bytes_sum{reporter="source",response_code="404"}');
+    const mean = value(sum[0]) / MIX.notFound;
+    assert.ok(mean > 7 + 10, `mean 404 response size ${mean} should exceed the 7-byte body plus ":status"+"404"`);
   });
 
   it("TCP: opened/closed once per side, byte counters match the echo both ways", async () => {

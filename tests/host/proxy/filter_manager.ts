@@ -62,6 +62,12 @@ function newDirection(n: number): DirectionState {
   };
 }
 
+function headerBytes(h: HeaderList | undefined): number {
+  let n = 0;
+  for (const [k, v] of h ?? []) n += Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
+}
+
 function headersStop(s: HeadersStatus): Iteration {
   return s === "Continue" ? "Continue" : s === "StopIteration" ? "StopSingle" : "StopAll";
 }
@@ -103,6 +109,7 @@ export class FilterManager {
   decodeHeaders(headers: HeaderList, endStream: boolean): void {
     if (this.done) return;
     this.dec.headers = headers;
+    this.streamInfo.requestTotalBytes += headerBytes(headers);
     this.dec.complete = endStream;
     this.runHeaders(this.dec, 0, false);
   }
@@ -127,6 +134,7 @@ export class FilterManager {
     const status = Number(headers.find(([k]) => k === ":status")?.[1]);
     if (Number.isInteger(status)) this.streamInfo.responseCode = status;
     this.enc.headers = headers;
+    this.streamInfo.responseTotalBytes += headerBytes(headers);
     this.enc.complete = endStream;
     this.runHeaders(this.enc, 0, false);
   }
@@ -410,6 +418,10 @@ export class FilterManager {
     this.done = true;
     this.streamInfo.durationNs = process.hrtime.bigint() - this.startHr;
     this.streamInfo.grpcStatus = streamGrpcStatus(this.enc.trailers, this.enc.headers, this.streamInfo.responseCode);
+    // Envoy's request.total_size / response.total_size: body bytes plus HeaderMap::byteSize() (keys and
+    // values) of the request headers, and of the response headers and trailers.
+    this.streamInfo.requestTotalBytes = this.streamInfo.requestBytes + headerBytes(this.dec.headers);
+    this.streamInfo.responseTotalBytes = this.streamInfo.responseBytes + headerBytes(this.enc.headers) + headerBytes(this.enc.trailers);
     queueMicrotask(() => {
       for (const f of this.filters) {
         try { f.log(); } catch (e) { console.error("filter log() threw:", e); }
