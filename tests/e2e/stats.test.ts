@@ -25,21 +25,14 @@ async function grpcCall(url: string, method: string): Promise<{ status: number; 
 
 const tcpEcho = async (port: number, size: number) => (await tcpRoundTrip(port, Buffer.alloc(size, 0x61))).length;
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
+import { ISTIO_HTTP_LABELS } from "../stats/istio-labels";
 
 const ROOT = process.cwd();
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const PROMTOOL = process.env.PROMTOOL_BIN ?? "/usr/bin/promtool";
 const CERTS = path.join(ROOT, "build", `certs-stats-e2e-${process.pid}`);
 
-// The 25 labels of Istio's HTTP metrics, in the order the bootstrap stats_tags list them.
-const HTTP_LABELS = [
-  "reporter", "source_workload", "source_canonical_service", "source_canonical_revision", "source_workload_namespace",
-  "source_principal", "source_app", "source_version", "source_cluster", "destination_workload",
-  "destination_workload_namespace", "destination_principal", "destination_app", "destination_version",
-  "destination_service", "destination_canonical_service", "destination_canonical_revision", "destination_service_name",
-  "destination_service_namespace", "destination_cluster", "request_protocol", "response_code", "grpc_response_status",
-  "response_flags", "connection_security_policy",
-];
+const HTTP_LABELS = ISTIO_HTTP_LABELS;
 const TCP_LABELS = HTTP_LABELS.filter((l) => l !== "response_code" && l !== "grpc_response_status");
 
 // The mix (see the test descriptions for what each must produce).

@@ -12,18 +12,12 @@ import protobuf from "protobufjs";
 import { env, pluginConfig, makeStreamInfo, FakeHttpCallbacks, FakeNetCallbacks, requestHeaders, sleep, type Env } from "../host/conformance/harness";
 import type { HeaderList, StreamInfo } from "../host/api";
 import type { WasmPlugin } from "../host/wasm/index";
+import { ISTIO_HTTP_LABELS } from "./istio-labels";
 
 const ROOT = process.cwd();
 const WASM = readFileSync(path.join(ROOT, "dist", "istio_stats.wasm"));
 
-const LABELS = [
-  "reporter", "source_workload", "source_canonical_service", "source_canonical_revision", "source_workload_namespace",
-  "source_principal", "source_app", "source_version", "source_cluster", "destination_workload",
-  "destination_workload_namespace", "destination_principal", "destination_app", "destination_version",
-  "destination_service", "destination_canonical_service", "destination_canonical_revision", "destination_service_name",
-  "destination_service_namespace", "destination_cluster", "request_protocol", "response_code", "grpc_response_status",
-  "response_flags", "connection_security_policy",
-];
+const LABELS = ISTIO_HTTP_LABELS;
 const TAGS = [...LABELS, "x_user", "metric"].map((t) => ({ tagName: t, regex: `(${t}=\\.=(.*?);\\.;)` }));
 
 // google.protobuf.Struct bytes for the metadata-exchange filter state (shared/peer/README.md).
