@@ -2,14 +2,16 @@
 import {
   Context, RootContext, HeadersStatus, HeaderMap, MetricType, WasmResult, registerRootContext,
   addHeader, getHeader, replaceHeader, removeHeader, getHeaderPairs, getHeaderMapByteSize,
-  propertyPath, getPropertyString, setProperty, defineMetric, incrementMetric, recordMetric, getMetric,
+  propertyPath, getPropertyString, getPropertyI64, getPropertyBool, setProperty, defineMetric, incrementMetric, recordMetric, getMetric,
   getSharedData, setSharedData, findRootFactory, nowNanos,
 } from "./index";
 import {
   proxy_on_context_create, proxy_on_vm_start, proxy_on_configure, proxy_on_request_headers, proxy_on_response_headers,
   proxy_on_log, proxy_on_done, proxy_on_delete, proxy_on_downstream_data, proxy_on_tick,
 } from "./exports";
-export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
+// The ABI layer's own malloc, so fixed-size reads take the scratch path here (other specs export
+// proxy-runtime's malloc and cover the copy path).
+export { malloc } from "./exports";
 
 let created: u32 = 0;
 let deleted: u32 = 0;
@@ -127,5 +129,25 @@ describe("host wrappers", () => {
     expect(setSharedData("k", String.UTF8.encode("two"), first.cas)).toBe(WasmResult.Ok);
     expect(setSharedData("k", String.UTF8.encode("three"), first.cas)).toBe(WasmResult.CasMismatch);
     expect(String.UTF8.decode(getSharedData("k").value!)).toBe("two");
+  });
+});
+
+describe("fixed-size property reads", () => {
+  it("reads int64 and bool properties, and falls back for absent, short or long values", () => {
+    const st = propertyPath(["spec_i64"]);
+    // Values are planted through proxy_set_property, which the fake host stores as wasm.<path>.
+    const eight = new ArrayBuffer(8);
+    store<i64>(changetype<usize>(eight), -1234567890123);
+    setProperty(st, eight);
+    expect(getPropertyI64(propertyPath(["wasm", "spec_i64"]), 7)).toBe(-1234567890123);
+    const one = new ArrayBuffer(1);
+    store<u8>(changetype<usize>(one), 1);
+    setProperty(propertyPath(["spec_bool"]), one);
+    expect(getPropertyBool(propertyPath(["wasm", "spec_bool"]), false)).toBe(true);
+    expect(getPropertyI64(propertyPath(["wasm", "spec_bool"]), 7)).toBe(7); // 1 byte is not an int64
+    setProperty(propertyPath(["spec_long"]), new ArrayBuffer(40));
+    expect(getPropertyI64(propertyPath(["wasm", "spec_long"]), 9)).toBe(9);   // larger than the scratch
+    expect(getPropertyI64(propertyPath(["absent"]), 5)).toBe(5);
+    expect(getPropertyBool(propertyPath(["absent"]), true)).toBe(true);
   });
 });

@@ -4,12 +4,15 @@
 // Unknown context ids and callbacks in the wrong state never trap: they log (if the level asks)
 // and answer Continue, because a trap fails the VM for every stream on the worker.
 import { Context, RootContext, findRootFactory, registeredRootIds } from "./context";
-import { LogLevel, logEnabled, log, getPropertyString, propertyPath } from "./host";
+import { LogLevel, logEnabled, log, getPropertyString, propertyPath, allocate } from "./host";
 // `abort_proc_exit` (selected with --use abort=abort_proc_exit) lives in proxy-runtime's runtime.ts;
 // it logs the abort message at CRITICAL and calls wasi proc_exit, which is correct as written.
 import "@solo-io/proxy-runtime/assembly/runtime";
 
-export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
+/** Envoy allocates every value it returns through this (proxy-runtime's pinned ArrayBuffer, or scratch). */
+export function malloc(size: i32): usize {
+  return allocate(size);
+}
 
 // Root contexts: one per plugin in this VM (a handful at most), so a linear scan beats hashing.
 const roots = new Array<RootContext>();

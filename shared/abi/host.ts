@@ -3,7 +3,7 @@
 // proxy-runtime 0.1.8 gets several of these wrong (plugin config size pointer, get_metric,
 // shared data, queues); these are this suite's own, written against spec v0.2.1.
 import * as host from "./imports";
-import { free } from "@solo-io/proxy-runtime/assembly/malloc";
+import { free, malloc as runtimeMalloc } from "@solo-io/proxy-runtime/assembly/malloc";
 import { HeaderPair, encodePairs, decodePairs } from "./pairs";
 
 export enum WasmResult {
@@ -30,6 +30,22 @@ const RET_PTR: usize = RET;
 const RET_SIZE: usize = RET + 4;
 const RET_AUX: usize = RET + 8;
 const RET_U64: usize = RET + 16;
+
+// Fixed-size reads (int64/bool properties) land in static scratch memory instead of a fresh
+// ArrayBuffer: the host calls `malloc` at most once per host call, synchronously, so arming the
+// scratch for exactly one call is safe, and a larger value still gets an ordinary buffer.
+const SCRATCH_SIZE: usize = 16;
+const SCRATCH: usize = memory.data(16);
+let scratchArmed: bool = false;
+
+/** The module's `malloc` export (cpp-host prefers it to proxy_on_memory_allocate). */
+export function allocate(size: i32): usize {
+  if (scratchArmed && size >= 0 && <usize>size <= SCRATCH_SIZE) {
+    scratchArmed = false;
+    return SCRATCH;
+  }
+  return runtimeMalloc(size);
+}
 
 /** Takes ownership of a buffer the host allocated through our `malloc` (or null for ptr 0). */
 function takeBuffer(): ArrayBuffer | null {
@@ -204,18 +220,30 @@ export function getPropertyString(path: ArrayBuffer): string | null {
   return b === null ? null : String.UTF8.decode(b);
 }
 
+/** Length of a small property now in SCRATCH, or -1 when absent or larger than the scratch (then discarded). */
+function getPropertyScratch(path: ArrayBuffer): i32 {
+  clearRet();
+  scratchArmed = true;
+  const r = host.proxy_get_property(changetype<usize>(path), path.byteLength, RET_PTR, RET_SIZE);
+  scratchArmed = false;
+  const ptr = <usize>load<u32>(RET_PTR);
+  if (ptr == SCRATCH) return r == WasmResult.Ok ? <i32>load<u32>(RET_SIZE) : -1;
+  if (ptr == 0) return r == WasmResult.Ok && load<u32>(RET_SIZE) == 0 ? 0 : -1;
+  // An ordinary buffer: a larger value, or a module whose malloc export bypasses `allocate`.
+  const b = takeBuffer();
+  if (r != WasmResult.Ok || b === null || <usize>b.byteLength > SCRATCH_SIZE) return -1;
+  memory.copy(SCRATCH, changetype<usize>(b), b.byteLength);
+  return b.byteLength;
+}
+
 /** int/uint/duration/timestamp properties are 8 bytes little-endian; anything else is absent. */
 export function getPropertyI64(path: ArrayBuffer, fallback: i64): i64 {
-  const b = getPropertyBytes(path);
-  if (b === null || b.byteLength != 8) return fallback;
-  return load<i64>(changetype<usize>(b));
+  return getPropertyScratch(path) == 8 ? load<i64>(SCRATCH) : fallback;
 }
 
 /** bool properties are one byte. */
 export function getPropertyBool(path: ArrayBuffer, fallback: bool): bool {
-  const b = getPropertyBytes(path);
-  if (b === null || b.byteLength != 1) return fallback;
-  return load<u8>(changetype<usize>(b)) != 0;
+  return getPropertyScratch(path) == 1 ? load<u8>(SCRATCH) != 0 : fallback;
 }
 
 /** Writes filter state `wasm.<path>` (Envoy CelState, readable by other filters). */
