@@ -2,21 +2,13 @@
 import { buildAll } from "./build";
 import { runTests } from "./test";
 import { runBench } from "./bench";
+import { runDemo } from "./start";
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   build: async () => ((await buildAll()) ? 0 : 1),
   test: runTests,
   bench: runBench,
-  start: async (args) => {
-    const ok = await buildAll();
-    if (!ok) return 1;
-    const start = await import("./start").catch(() => null);
-    if (start === null) {
-      console.error("npm start: the local demo arrives with the host (tests/host); only the build ran.");
-      return 1;
-    }
-    return start.runDemo(args);
-  },
+  start: async (args) => ((await buildAll()) ? runDemo(args) : 1),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -30,3 +30,23 @@ export function findFiles(dir: string, suffix: string): string[] {
   if (existsSync(dir)) walk(dir);
   return out.sort();
 }
+
+/**
+ * The files the test and bench runners run: names ending in `suffix` under `roots`, narrowed to paths
+ * containing one of `words` when any are given (`npm test -- <word>`).
+ */
+export function selectEntries(suffix: string, words: string[], roots = ["tests", "filters"]): string[] {
+  const all = roots.flatMap((r) => findFiles(path.join(ROOT, r), suffix));
+  return words.length ? all.filter((f) => words.some((w) => f.includes(w))) : all;
+}
+
+/** Bundles entries for Node into `outdir` (mirroring their repo paths, .mjs); returns each output path. */
+export async function bundleForNode(entries: string[], outdir: string, sourcemap = false): Promise<string[]> {
+  const { build } = await import("esbuild");
+  await build({
+    entryPoints: entries, outdir, outbase: ROOT, outExtension: { ".js": ".mjs" },
+    bundle: true, platform: "node", format: "esm", target: "node20", packages: "external",
+    sourcemap: sourcemap ? "inline" : false, logLevel: "error",
+  });
+  return entries.map((e) => path.join(outdir, path.relative(ROOT, e)).replace(/\.ts$/, ".mjs"));
+}
