@@ -2,7 +2,8 @@
 import {
   Context, RootContext, HeadersStatus, HeaderMap, MetricType, WasmResult, registerRootContext,
   addHeader, getHeader, replaceHeader, removeHeader, getHeaderPairs, getHeaderMapByteSize,
-  propertyPath, getPropertyString, getPropertyI64, getPropertyBool, setProperty, defineMetric, incrementMetric, recordMetric, getMetric,
+  propertyPath, getPropertyString, getPropertyI64, getPropertyBool, setProperty,
+  getPropertyView, getHeaderView, viewPtr, viewEquals, viewStartsWith, viewCopy, viewString, defineMetric, incrementMetric, recordMetric, getMetric,
   getSharedData, setSharedData, findRootFactory, nowNanos,
 } from "./index";
 import {
@@ -149,5 +150,46 @@ describe("fixed-size property reads", () => {
     expect(getPropertyI64(propertyPath(["wasm", "spec_long"]), 9)).toBe(9);   // larger than the scratch
     expect(getPropertyI64(propertyPath(["absent"]), 5)).toBe(5);
     expect(getPropertyBool(propertyPath(["absent"]), true)).toBe(true);
+  });
+});
+
+describe("view reads", () => {
+  it("looks at property and header bytes in place, and copies only on request", () => {
+    setProperty(propertyPath(["spec_view"]), String.UTF8.encode("outbound|9080||ratings"));
+    const n = getPropertyView(propertyPath(["wasm", "spec_view"]));
+    expect(n).toBe(22);
+    expect(viewEquals(n, String.UTF8.encode("outbound|9080||ratings"))).toBe(true);
+    expect(viewEquals(n, String.UTF8.encode("outbound|9080||reviews"))).toBe(false);
+    expect(viewStartsWith(n, String.UTF8.encode("outbound|"))).toBe(true);
+    expect(viewStartsWith(n, String.UTF8.encode("inbound|"))).toBe(false);
+    const copy = viewCopy(n);
+    expect(viewString(n)).toBe("outbound|9080||ratings");
+    // The next view read reuses the scratch; the copy is unaffected.
+    setProperty(propertyPath(["spec_view2"]), String.UTF8.encode("xx"));
+    expect(getPropertyView(propertyPath(["wasm", "spec_view2"]))).toBe(2);
+    expect(String.UTF8.decode(copy)).toBe("outbound|9080||ratings");
+    expect(getPropertyView(propertyPath(["absent"]))).toBe(-1);
+    expect(viewEquals(-1, new ArrayBuffer(0))).toBe(false);
+    setProperty(propertyPath(["spec_empty"]), new ArrayBuffer(0));
+    expect(getPropertyView(propertyPath(["wasm", "spec_empty"]))).toBe(0);
+    expect(viewString(0)).toBe("");
+  });
+
+  it("reads values larger than the scratch through an ordinary buffer", () => {
+    const big = new ArrayBuffer(5000);
+    for (let i = 0; i < 5000; i++) store<u8>(changetype<usize>(big) + i, <u8>(i & 0x7f));
+    setProperty(propertyPath(["spec_big"]), big);
+    const n = getPropertyView(propertyPath(["wasm", "spec_big"]));
+    expect(n).toBe(5000);
+    expect(viewEquals(n, big)).toBe(true);
+    expect(load<u8>(viewPtr() + 4999)).toBe(<u8>(4999 & 0x7f));
+    expect(getPropertyI64(propertyPath(["wasm", "spec_big"]), 3)).toBe(3);
+  });
+
+  it("reads header values as views", () => {
+    addHeader(HeaderMap.RequestHeaders, "content-type", "application/grpc+proto");
+    const n = getHeaderView(HeaderMap.RequestHeaders, String.UTF8.encode("content-type"));
+    expect(viewStartsWith(n, String.UTF8.encode("application/grpc"))).toBe(true);
+    expect(getHeaderView(HeaderMap.RequestHeaders, String.UTF8.encode("x-absent"))).toBe(-1);
   });
 });

@@ -31,12 +31,16 @@ const RET_SIZE: usize = RET + 4;
 const RET_AUX: usize = RET + 8;
 const RET_U64: usize = RET + 16;
 
-// Fixed-size reads (int64/bool properties) land in static scratch memory instead of a fresh
-// ArrayBuffer: the host calls `malloc` at most once per host call, synchronously, so arming the
-// scratch for exactly one call is safe, and a larger value still gets an ordinary buffer.
-const SCRATCH_SIZE: usize = 16;
-const SCRATCH: usize = memory.data(16);
+// Reads whose bytes are only looked at (compared with a cached copy, parsed, hashed) land in a
+// static scratch area instead of a fresh ArrayBuffer: the host calls `malloc` at most once per host
+// call, synchronously, so arming the scratch for exactly one call is safe. A value larger than the
+// scratch gets an ordinary buffer, kept alive as the "spill" until the next view read. Either way
+// the bytes stay valid only until the next host call that returns bytes: compare or copy them first.
+const SCRATCH_SIZE: usize = 4096;
+const SCRATCH: usize = memory.data(4096, 16);
 let scratchArmed: bool = false;
+let viewAt: usize = SCRATCH;
+let spill: ArrayBuffer | null = null;
 
 /** The module's `malloc` export (cpp-host prefers it to proxy_on_memory_allocate). */
 export function allocate(size: i32): usize {
@@ -220,30 +224,81 @@ export function getPropertyString(path: ArrayBuffer): string | null {
   return b === null ? null : String.UTF8.decode(b);
 }
 
-/** Length of a small property now in SCRATCH, or -1 when absent or larger than the scratch (then discarded). */
-function getPropertyScratch(path: ArrayBuffer): i32 {
-  clearRet();
-  scratchArmed = true;
-  const r = host.proxy_get_property(changetype<usize>(path), path.byteLength, RET_PTR, RET_SIZE);
-  scratchArmed = false;
-  const ptr = <usize>load<u32>(RET_PTR);
-  if (ptr == SCRATCH) return r == WasmResult.Ok ? <i32>load<u32>(RET_SIZE) : -1;
-  if (ptr == 0) return r == WasmResult.Ok && load<u32>(RET_SIZE) == 0 ? 0 : -1;
-  // An ordinary buffer: a larger value, or a module whose malloc export bypasses `allocate`.
-  const b = takeBuffer();
-  if (r != WasmResult.Ok || b === null || <usize>b.byteLength > SCRATCH_SIZE) return -1;
-  memory.copy(SCRATCH, changetype<usize>(b), b.byteLength);
-  return b.byteLength;
-}
-
 /** int/uint/duration/timestamp properties are 8 bytes little-endian; anything else is absent. */
 export function getPropertyI64(path: ArrayBuffer, fallback: i64): i64 {
-  return getPropertyScratch(path) == 8 ? load<i64>(SCRATCH) : fallback;
+  return getPropertyView(path) == 8 ? load<i64>(viewAt) : fallback;
 }
 
 /** bool properties are one byte. */
 export function getPropertyBool(path: ArrayBuffer, fallback: bool): bool {
-  return getPropertyScratch(path) == 1 ? load<u8>(SCRATCH) != 0 : fallback;
+  return getPropertyView(path) == 1 ? load<u8>(viewAt) != 0 : fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views: reads that do not allocate when the caller only needs to look at the bytes.
+
+/** Arms the scratch for one host call; pair with viewResult. */
+// @ts-ignore: decorator
+@inline function armView(): void {
+  clearRet();
+  scratchArmed = true;
+}
+
+/** Length of the value the last host call returned (now at viewPtr()), or -1 for none. */
+function viewResult(r: i32): i32 {
+  scratchArmed = false;
+  const ptr = <usize>load<u32>(RET_PTR);
+  const size = load<u32>(RET_SIZE);
+  viewAt = SCRATCH;
+  if (ptr == SCRATCH) return r == WasmResult.Ok && <usize>size <= SCRATCH_SIZE ? <i32>size : -1;
+  if (ptr == 0) return r == WasmResult.Ok && size == 0 ? 0 : -1;
+  // An ordinary buffer: a value larger than the scratch, or a module whose malloc export bypasses
+  // `allocate`. Taking it unpins it either way.
+  const b = takeBuffer();
+  if (r != WasmResult.Ok || b === null) return -1;
+  spill = b;
+  viewAt = changetype<usize>(b);
+  return b.byteLength;
+}
+
+/** Where the bytes of the last successful view read are (valid until the next host call). */
+export function viewPtr(): usize {
+  return viewAt;
+}
+
+/** A property's bytes as a view: its length (0 for an empty value), or -1 when absent or on failure. */
+export function getPropertyView(path: ArrayBuffer): i32 {
+  armView();
+  return viewResult(host.proxy_get_property(changetype<usize>(path), path.byteLength, RET_PTR, RET_SIZE));
+}
+
+/** A header's first value as a view: its length, or -1 when absent or the map is not available now. */
+export function getHeaderView(map: HeaderMap, name: ArrayBuffer): i32 {
+  armView();
+  return viewResult(host.proxy_get_header_map_value(map, changetype<usize>(name), name.byteLength, RET_PTR, RET_SIZE));
+}
+
+/** Whether the viewed `n` bytes equal `b` (false when n < 0). */
+export function viewEquals(n: i32, b: ArrayBuffer): bool {
+  return n >= 0 && n == b.byteLength && memory.compare(viewAt, changetype<usize>(b), <usize>n) == 0;
+}
+
+/** Whether the viewed `n` bytes start with `prefix`. */
+export function viewStartsWith(n: i32, prefix: ArrayBuffer): bool {
+  const k = prefix.byteLength;
+  return n >= k && memory.compare(viewAt, changetype<usize>(prefix), <usize>k) == 0;
+}
+
+/** An owned copy of the viewed `n` bytes (n >= 0). */
+export function viewCopy(n: i32): ArrayBuffer {
+  const out = new ArrayBuffer(n);
+  memory.copy(changetype<usize>(out), viewAt, <usize>n);
+  return out;
+}
+
+/** The viewed `n` bytes decoded as UTF-8. */
+export function viewString(n: i32): string {
+  return n <= 0 ? "" : String.UTF8.decodeUnsafe(viewAt, <usize>n);
 }
 
 /** Writes filter state `wasm.<path>` (Envoy CelState, readable by other filters). */
