@@ -6,7 +6,8 @@
 // network filters, so the same module works under root_id `istio_stats` and `istio_stats_tcp`.
 import {
   Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType,
-  getHeaderBytes, propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
+  propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
+  getPropertyView, getHeaderView, viewPtr, viewEquals, viewStartsWith, viewCopy,
   defineMetric, recordMetric, setTickPeriodMillis, setEffectiveContext, WasmResult,
 } from "../../shared/abi";
 import { ProtoReader } from "../../shared/codec/protobuf";
@@ -19,7 +20,7 @@ import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, 
 import { Recorder } from "./recorder";
 import { M } from "./metrics";
 import { encodeField } from "./labels";
-import { Role, RequestFacts, fillStandardLabels, responseFlagsString } from "./request_labels";
+import { Role, RequestFacts, fillStandardLabels, responseFlagsString, hostHeaderMatters } from "./request_labels";
 
 // Property paths, encoded once. Listener/cluster/route facts are Envoy's `xds.*` attributes (the
 // Wasm-era top-level names `cluster_name`, `listener_direction`, ... are gone from current Envoy).
@@ -36,6 +37,7 @@ const P_CONN_LOCAL_SAN = propertyPath(["connection", "uri_san_local_certificate"
 const P_UP_PEER_SAN = propertyPath(["upstream", "uri_san_peer_certificate"]);
 const P_UP_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"]);
 const P_UP_TLS_VERSION = propertyPath(["upstream", "tls_version"]);
+const P_REQUEST_HOST = propertyPath(["request", "host"]);
 const P_CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
 const P_ROUTE_NAME = propertyPath(["xds", "route_name"]);
 const P_SVC_HOST = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "host"]);
@@ -47,52 +49,47 @@ const P_PEER: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_KEY]), p
 const P_PEER_ID: StaticArray<ArrayBuffer> = [propertyPath([DOWNSTREAM_PEER_ID_KEY]), propertyPath([UPSTREAM_PEER_ID_KEY])];
 const UNKNOWN_ID = String.UTF8.encode(PEER_UNKNOWN);
 const H_CONTENT_TYPE = String.UTF8.encode("content-type");
-const H_AUTHORITY = String.UTF8.encode(":authority");
 const H_GRPC_STATUS = String.UTF8.encode("grpc-status");
 const GRPC_CONTENT_TYPE = String.UTF8.encode("application/grpc");
 const DOWNSTREAM: i32 = 0;
 const UPSTREAM: i32 = 1;
 
-function sameBytes(a: ArrayBuffer, b: ArrayBuffer): bool {
-  return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
-}
-
 /**
- * A text property whose value rarely changes between requests (cluster, route, SANs): when the
- * bytes equal the last ones the last string is returned, so no string is decoded and label
- * comparisons hit the same string.
+ * A text property whose value rarely changes between requests (cluster, route, SANs): the value is
+ * read as a view and compared in place with the last bytes, so a repeat allocates and decodes
+ * nothing and returns the same string (label comparisons then hit on the pointer).
  */
 class TextProperty {
   bytes: ArrayBuffer = new ArrayBuffer(0);
   value: string = "";
   constructor(public path: ArrayBuffer) {}
   read(): string {
-    const b = getPropertyBytes(this.path);
-    if (b === null) return "";
-    if (sameBytes(b, this.bytes)) return this.value;
-    this.bytes = b;
-    this.value = String.UTF8.decode(b);
+    const n = getPropertyView(this.path);
+    if (n < 0) return "";
+    if (viewEquals(n, this.bytes)) return this.value;
+    this.bytes = viewCopy(n);
+    this.value = String.UTF8.decode(this.bytes);
     return this.value;
   }
 }
 
 const enum PeerState { Pending = 0, Found = 1, NotFound = 2 }
 
-/** Decoded peers keyed by their filter-state bytes: a repeat peer costs one read and one memcmp. */
+/** Decoded peers keyed by their filter-state bytes: a repeat peer costs one read and one in-place compare. */
 class PeerCache {
   bytes: ArrayBuffer = new ArrayBuffer(0);
   peer: PeerMetadata | null = null;
   state: PeerState = PeerState.Pending;
 
   read(side: i32): PeerMetadata | null {
-    const b = getPropertyBytes(unchecked(P_PEER[side]));
-    if (b !== null && b.byteLength > 0) {
-      if (this.peer !== null && sameBytes(b, this.bytes)) { this.state = PeerState.Found; return this.peer; }
+    const n = getPropertyView(unchecked(P_PEER[side]));
+    if (n > 0) {
+      if (this.peer !== null && viewEquals(n, this.bytes)) { this.state = PeerState.Found; return this.peer; }
+      const b = viewCopy(n);
       const p = decodePeerState(b);
       if (p !== null) { this.bytes = b; this.peer = p; this.state = PeerState.Found; return p; }
     }
-    const id = getPropertyBytes(unchecked(P_PEER_ID[side]));
-    this.state = id !== null && sameBytes(id, UNKNOWN_ID) ? PeerState.NotFound : PeerState.Pending;
+    this.state = viewEquals(getPropertyView(unchecked(P_PEER_ID[side])), UNKNOWN_ID) ? PeerState.NotFound : PeerState.Pending;
     return null;
   }
 }
@@ -123,7 +120,7 @@ export class StatsRoot extends RootContext {
   serviceNamespace: string = "";
   /** listener_direction once seen (a root context serves the listener its filter config is on). */
   direction: i64 = 0;
-  authority: TextProperty = new TextProperty(new ArrayBuffer(0));
+  authority: TextProperty = new TextProperty(P_REQUEST_HOST);
   /** The last endpoint-metadata peer (client-side fallback) and the bytes it was decoded from. */
   endpointBytes: ArrayBuffer = new ArrayBuffer(0);
   endpointPeer: PeerMetadata | null = null;
@@ -199,17 +196,29 @@ export class StatsRoot extends RootContext {
     return e.std;
   }
 
+  /**
+   * The Host header for the destination_service labels, only when they can use it: with the
+   * fallback enabled, and the cluster's service metadata absent or overridden by a catch-all
+   * route/cluster (hostHeaderMatters). `seen` is a value kept from on_request_headers; null reads
+   * `request.host` now (on_log, as Istio's stats did: Envoy keeps the request headers for logging).
+   */
+  hostHeaderOf(f: RequestFacts, seen: string | null): string {
+    if (this.config.disableHostHeaderFallback || !hostHeaderMatters(f)) return "";
+    return seen !== null ? seen : this.authority.read();
+  }
+
   /** The peer for `role`: downstream on the server side, upstream on the client side (endpoint metadata fallback). */
   peerFor(role: Role): PeerMetadata | null {
     const side = role == Role.Source ? UPSTREAM : DOWNSTREAM;
     const cache = unchecked(this.peers[side]);
     const p = cache.read(side);
     if (p !== null || side == DOWNSTREAM) return p;
-    const ep = getPropertyBytes(P_ENDPOINT_WORKLOAD);
-    if (ep === null || ep.byteLength == 0) return null;
+    const n = getPropertyView(P_ENDPOINT_WORKLOAD);
+    if (n <= 0) return null;
     // Decoded once per distinct value: the same peer object for repeats keeps the event cache hitting.
     let fromEndpoint = this.endpointPeer;
-    if (!this.endpointKnown || !sameBytes(ep, this.endpointBytes)) {
+    if (!this.endpointKnown || !viewEquals(n, this.endpointBytes)) {
+      const ep = viewCopy(n);
       fromEndpoint = peerFromEndpointMetadata(String.UTF8.decode(ep));
       this.endpointBytes = ep;
       this.endpointPeer = fromEndpoint;
@@ -273,6 +282,7 @@ class StreamAttributes extends Attributes {
 
 export class StatsStream extends Context {
   grpc: bool = false;
+  /** gRPC streams only: the Host header seen in on_request_headers. */
   host: string = "";
   live: bool = false;
   messagesDone: bool = false;
@@ -293,19 +303,15 @@ export class StatsStream extends Context {
 
   // ---- HTTP
   onRequestHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
-    const ct = getHeaderBytes(HeaderMap.RequestHeaders, H_CONTENT_TYPE);
-    // Istio: gRPC is a request whose content-type starts with application/grpc.
-    // Compared as bytes: the prefix is ASCII, so this equals decoding and testing startsWith.
-    this.grpc = ct !== null && ct.byteLength >= GRPC_CONTENT_TYPE.byteLength &&
-      memory.compare(changetype<usize>(ct), changetype<usize>(GRPC_CONTENT_TYPE), GRPC_CONTENT_TYPE.byteLength) == 0;
+    // Istio: gRPC is a request whose content-type starts with application/grpc (an ASCII prefix, so
+    // comparing bytes equals decoding and testing startsWith).
+    this.grpc = viewStartsWith(getHeaderView(HeaderMap.RequestHeaders, H_CONTENT_TYPE), GRPC_CONTENT_TYPE);
     // Istio reports gRPC message counts of long streams every tcp_reporting_duration too.
-    if (this.grpc && !this.live) { this.live = true; this.stats.liveStreams.push(this); }
-    if (!this.stats.config.disableHostHeaderFallback) {
-      const h = getHeaderBytes(HeaderMap.RequestHeaders, H_AUTHORITY);
-      const cache = this.stats.authority;
-      if (h === null) this.host = "";
-      else if (sameBytes(h, cache.bytes)) this.host = cache.value;
-      else { cache.bytes = h; cache.value = String.UTF8.decode(h); this.host = cache.value; }
+    if (this.grpc) {
+      if (!this.live) { this.live = true; this.stats.liveStreams.push(this); }
+      // Ticks cannot read request headers (Envoy drops them after this phase until on_log), and a
+      // stream's tick and final reports must land on the same series: keep the Host now.
+      if (!this.stats.config.disableHostHeaderFallback) this.host = this.stats.authority.read();
     }
     return HeadersStatus.Continue;
   }
@@ -322,10 +328,16 @@ export class StatsStream extends Context {
 
   /** Fallback for hosts without `response.grpc_status`: the grpc-status the upstream sent. */
   private captureGrpcStatus(map: HeaderMap): void {
-    const v = getHeaderBytes(map, H_GRPC_STATUS);
-    if (v === null || v.byteLength == 0 || v.byteLength > 2) return;
-    const s = String.UTF8.decode(v);
-    if (isDigits(s)) this.grpcStatusSeen = I64.parseInt(s);
+    const n = getHeaderView(map, H_GRPC_STATUS);
+    if (n < 1 || n > 2) return;
+    const p = viewPtr();
+    let v: i64 = 0;
+    for (let i = 0; i < n; i++) {
+      const c = <i32>load<u8>(p + i) - 0x30;
+      if (c < 0 || c > 9) return;
+      v = v * 10 + c;
+    }
+    this.grpcStatusSeen = v;
   }
 
   onLog(): void {
@@ -337,7 +349,7 @@ export class StatsStream extends Context {
     const peer = root.peerFor(role);
     const f = this.readFacts(role, root.facts);
     f.protocol = this.grpc ? "grpc" : "http";
-    f.hostHeader = this.host;
+    f.hostHeader = this.grpc ? root.hostHeaderOf(f, this.host) : root.hostHeaderOf(f, null);
     f.responseCode = getPropertyI64(P_RESPONSE_CODE, 0);
     f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, this.grpcStatusSeen) : -1;
     const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
@@ -372,7 +384,7 @@ export class StatsStream extends Context {
     const peer = root.peerFor(role);
     const f = this.readFacts(role, root.facts);
     f.protocol = "grpc";
-    f.hostHeader = this.host;
+    f.hostHeader = root.hostHeaderOf(f, this.host);
     const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
     let attrs: Attributes | null = null;
     if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
@@ -387,7 +399,7 @@ export class StatsStream extends Context {
       f.mtls = false;
       f.peerPrincipal = root.upPeerSan.read();
       f.localPrincipal = root.upLocalSan.read();
-      if (f.localPrincipal.length == 0 && getPropertyBytes(P_UP_TLS_VERSION) !== null) f.localPrincipal = root.local.identity;
+      if (f.localPrincipal.length == 0 && getPropertyView(P_UP_TLS_VERSION) >= 0) f.localPrincipal = root.local.identity;
     } else {
       f.mtls = getPropertyBool(P_MTLS, false);
       f.peerPrincipal = root.connPeerSan.read();

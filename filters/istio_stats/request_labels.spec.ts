@@ -1,4 +1,4 @@
-import { fillStandardLabels, RequestFacts, Role, responseFlagsString, codeString } from "./request_labels";
+import { fillStandardLabels, RequestFacts, Role, responseFlagsString, codeString, hostHeaderMatters } from "./request_labels";
 import { Tag, TAG_COUNT } from "./labels";
 import { PeerMetadata } from "../../shared/peer/peer";
 
@@ -131,5 +131,40 @@ describe("istio_stats standard label values", () => {
     expect(codeString(404)).toBe("404");
     expect(codeString(404) === codeString(404)).toBe(true); // interned
     expect(codeString(1000)).toBe("1000");
+  });
+});
+
+// The filter skips reading the Host header when hostHeaderMatters is false: that is only sound if
+// no label can change with it. Check both sides for every case the predicate decides.
+function facts(serviceHost: string, route: string, cluster: string, host: string): RequestFacts {
+  const f = new RequestFacts();
+  f.serviceHost = serviceHost; f.serviceName = serviceHost.length > 0 ? "ratings" : ""; f.serviceNamespace = serviceHost.length > 0 ? "default" : "";
+  f.routeName = route; f.clusterName = cluster; f.hostHeader = host;
+  return f;
+}
+function sameForAnyHost(serviceHost: string, route: string, cluster: string): bool {
+  for (let r = 0; r < 2; r++) {
+    const role = r == 0 ? Role.Source : Role.Destination;
+    const a = labels(role, facts(serviceHost, route, cluster, "a.example:80"), productpage(), ratings());
+    const b = labels(role, facts(serviceHost, route, cluster, ""), productpage(), ratings());
+    for (let i = 0; i < TAG_COUNT; i++) if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+describe("istio_stats Host header need", () => {
+  it("is not needed when the cluster's service metadata decides destination_service", () => {
+    const f = facts("ratings.default.svc.cluster.local", "default", "outbound|9080||ratings.default.svc.cluster.local", "");
+    expect(hostHeaderMatters(f)).toBe(false);
+    expect(sameForAnyHost("ratings.default.svc.cluster.local", "default", "outbound|9080||ratings.default.svc.cluster.local")).toBe(true);
+  });
+  it("is needed without service metadata, for catch-all routes and for catch-all clusters", () => {
+    expect(hostHeaderMatters(facts("", "default", "outbound|9080||ratings", ""))).toBe(true);
+    expect(sameForAnyHost("", "default", "outbound|9080||ratings")).toBe(false);
+    expect(hostHeaderMatters(facts("ratings.default.svc.cluster.local", "allow_any", "x", ""))).toBe(true);
+    expect(sameForAnyHost("ratings.default.svc.cluster.local", "allow_any", "x")).toBe(false);
+    expect(hostHeaderMatters(facts("ratings.default.svc.cluster.local", "block_all", "x", ""))).toBe(true);
+    expect(hostHeaderMatters(facts("ratings.default.svc.cluster.local", "default", "PassthroughCluster", ""))).toBe(true);
+    expect(sameForAnyHost("ratings.default.svc.cluster.local", "default", "PassthroughCluster")).toBe(false);
   });
 });

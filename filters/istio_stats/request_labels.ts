@@ -84,6 +84,15 @@ export function fillStandardLabels(out: StaticArray<string>, role: Role, f: Requ
 }
 
 /**
+ * Whether fillDestinationService reads `f.hostHeader`: the cluster's `istio.services` metadata is
+ * absent, or a catch-all route or cluster takes precedence. Otherwise the Host header cannot change
+ * any label and the filter need not read it.
+ */
+export function hostHeaderMatters(f: RequestFacts): bool {
+  return f.serviceHost.length == 0 || f.routeName == "block_all" || f.routeName == "allow_any" || isCatchAllCluster(f.clusterName);
+}
+
+/**
  * destination_service / _name / _namespace (Istio's stats filter, §4.4 of the reference):
  * the Host header unless disabled; Istio's catch-all routes/clusters by name; then the cluster's
  * `istio.services[0]` metadata wins. Empty results: the client reports `unknown` (namespace: the
