@@ -2,7 +2,7 @@
 // peer_metadata filter.cc: `for method in discovery: if found break`). Each step touches the host
 // only through shared/abi wrappers and writes its verdict to filter state via shared/peer.
 import {
-  HeaderMap, getHeaderBytes, removeHeaderBytes, getPropertyBytes, propertyPath,
+  HeaderMap, removeHeaderBytes, getPropertyView, getHeaderView, viewPtr, viewEquals, viewCopy, viewString, propertyPath,
 } from "../../shared/abi/host";
 import { encodePeerState, writePeerBytes, writeNoPeer, PeerSide } from "../../shared/peer/filter_state";
 import { peerFromEndpointMetadata } from "../../shared/peer/peer";
@@ -10,7 +10,7 @@ import { PeerCache, CachedPeer } from "./cache";
 import { decodeHeaderValue, Reject } from "./header_value";
 import { WorkloadTable, ipOfAddress } from "./workloads";
 import { HttpCounters, bump } from "./counters";
-import { Method } from "./config";
+import { Method, PeerMetadataConfig } from "./config";
 
 export const SOURCE_ADDRESS = propertyPath(["source", "address"]);
 export const UPSTREAM_ADDRESS = propertyPath(["upstream", "address"]);
@@ -31,15 +31,49 @@ export class DiscoveryEnv {
   staticTable: WorkloadTable = new WorkloadTable();
   dynamicTable: WorkloadTable = new WorkloadTable();
   counters: HttpCounters | null = null;
+  /**
+   * What the last discover() saw of the exchange headers (Seen bits), for the stream callback that
+   * called it: one VM runs one callback at a time, so a per-VM field needs no per-stream object.
+   */
+  seen: u32 = 0;
+
+  /** Header names, paths and limits from a validated configuration (the cache survives if its size is unchanged). */
+  configure(cfg: PeerMetadataConfig): void {
+    this.mdName = String.UTF8.encode(cfg.metadataHeader);
+    this.idName = String.UTF8.encode(cfg.idHeader);
+    const names = [cfg.metadataHeader, cfg.otherMetadataHeader(), cfg.idHeader, cfg.otherIdHeader()];
+    for (let i = 0; i < 8; i++) this.joined[i] = propertyPath([i < 4 ? "request" : "response", "headers", names[i & 3]]);
+    if (cfg.acceptBothHeaderSets) {
+      this.otherMd = String.UTF8.encode(cfg.otherMetadataHeader());
+      this.otherId = String.UTF8.encode(cfg.otherIdHeader());
+    } else {
+      this.otherMd = null;
+      this.otherId = null;
+    }
+    this.maxHeaderBytes = cfg.maxHeaderBytes;
+    this.additionalLabels = cfg.additionalLabels;
+    if (this.cache.maxSize != cfg.maxCacheSize) this.cache = new PeerCache(cfg.maxCacheSize);
+    this.staticTable = cfg.workloads;
+  }
 }
 
 export enum Outcome { Found = 0, Absent = 1, Rejected = 2 }
 
-/** What the request carried, for downstream propagation (Istio answers only what was asked). */
-export class Received {
-  md: bool = false;
-  id: bool = false;
+/** Bits of DiscoveryEnv.seen. */
+export namespace Seen {
+  /** The map carried a metadata header (either preset): downstream propagation answers it. */
+  export const MD: u32 = 1;
+  /** The map carried an id header (either preset). */
+  export const ID: u32 = 2;
+  /** The configured metadata header was read and is absent. */
+  export const NO_MD: u32 = 4;
+  /** The other preset's metadata header was read and is absent. */
+  export const NO_OTHER_MD: u32 = 8;
+  export const NO_ID: u32 = 16;
+  export const NO_OTHER_ID: u32 = 32;
 }
+
+const EMPTY = new ArrayBuffer(0);
 
 /** Index into DiscoveryEnv.joined: request/response x md/id x configured/other pair. */
 export function joinedIndex(map: HeaderMap, id: bool, other: bool): i32 {
@@ -48,10 +82,9 @@ export function joinedIndex(map: HeaderMap, id: bool, other: bool): i32 {
 
 /** True when the header occurs more than once (the attribute view joins repeats with ','). */
 function repeated(env: DiscoveryEnv, map: HeaderMap, id: bool, other: bool): bool {
-  const v = getPropertyBytes(env.joined[joinedIndex(map, id, other)]);
-  if (v === null) return false;
-  const p = changetype<usize>(v);
-  for (let i = 0, n = v.byteLength; i < n; i++) if (load<u8>(p + i) == 0x2c) return true;
+  const n = getPropertyView(env.joined[joinedIndex(map, id, other)]);
+  const p = viewPtr();
+  for (let i = 0; i < n; i++) if (load<u8>(p + <usize>i) == 0x2c) return true;
   return false;
 }
 
@@ -62,41 +95,65 @@ function reject(env: DiscoveryEnv, r: Reject): Outcome {
 }
 
 /**
- * istio_headers: reads the exchange headers from `map`. Cache hit = one id lookup, one compare
- * against the raw value it was decoded from, two filter-state writes; nothing is decoded.
+ * istio_headers: reads the exchange headers from `map` and records what it saw in env.seen.
+ * A cache hit allocates nothing: the id is hashed and compared where the host put it (a view), then
+ * the metadata value is compared with the raw value the entry was decoded from; two filter-state
+ * writes follow. Only a miss copies the bytes it keeps. Each view is dead after the next host read.
  */
-export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: PeerSide, got: Received): Outcome {
-  let idBytes = getHeaderBytes(map, env.idName);
+export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: PeerSide): Outcome {
+  let seen: u32 = 0;
+  let idN = getHeaderView(map, env.idName);
   let usedOther = false;
-  if (idBytes === null && env.otherId !== null) { idBytes = getHeaderBytes(map, env.otherId!); usedOther = idBytes !== null; }
-  let md = getHeaderBytes(map, usedOther ? env.otherMd! : env.mdName);
-  if (md === null && env.otherMd !== null && !usedOther) md = getHeaderBytes(map, env.otherMd!);
-  got.id = idBytes !== null;
-  got.md = md !== null;
-  if (idBytes !== null && idBytes.byteLength > 0) {
-    const hit = env.cache.get(idBytes);
-    if (hit !== null) {
-      // Istio serves a cached id even when the value header is missing.
-      if (md === null || hit.sameRaw(md)) {
-        writePeerBytes(side, hit.state, hit.id);
-        return Outcome.Found;
-      }
-      // Same id, different metadata: Istio would keep serving the first value. We refuse both
-      // for this request and forget the entry, so the next request decodes afresh.
-      env.cache.delete(idBytes);
-      return reject(env, Reject.IdMismatch);
+  if (idN < 0) {
+    seen |= Seen.NO_ID;
+    if (env.otherId !== null) {
+      idN = getHeaderView(map, env.otherId!);
+      if (idN < 0) seen |= Seen.NO_OTHER_ID;
+      else usedOther = true;
     }
   }
-  if (md === null) return Outcome.Absent;
-  if (md.byteLength > env.maxHeaderBytes) return reject(env, Reject.TooLarge);
-  // Off the hot path from here on (a miss): look for duplicated exchange headers. Base64 has no
-  // ',' and Istio node ids have none either.
-  const mdOther = usedOther || (env.otherMd !== null && getHeaderBytes(map, env.mdName) === null);
+  let hit: CachedPeer | null = null;
+  let idBytes: ArrayBuffer | null = null;
+  if (idN > 0) {
+    hit = env.cache.findAt(viewPtr(), idN);
+    if (hit === null) idBytes = viewCopy(idN);
+  } else if (idN == 0) {
+    idBytes = EMPTY;
+  }
+  let mdN = getHeaderView(map, usedOther ? env.otherMd! : env.mdName);
+  let mdOther = usedOther;
+  if (mdN < 0) {
+    seen |= usedOther ? Seen.NO_OTHER_MD : Seen.NO_MD;
+    if (env.otherMd !== null && !usedOther) {
+      mdN = getHeaderView(map, env.otherMd!);
+      if (mdN < 0) seen |= Seen.NO_OTHER_MD;
+      else mdOther = true;
+    }
+  }
+  if (idN >= 0) seen |= Seen.ID;
+  if (mdN >= 0) seen |= Seen.MD;
+  env.seen = seen;
+  if (hit !== null) {
+    // Istio serves a cached id even when the value header is missing.
+    if (mdN < 0 || viewEquals(mdN, hit.raw)) {
+      writePeerBytes(side, hit.state, hit.id);
+      return Outcome.Found;
+    }
+    // Same id, different metadata: Istio would keep serving the first value. We refuse both
+    // for this request and forget the entry, so the next request decodes afresh.
+    env.cache.delete(hit.id);
+    return reject(env, Reject.IdMismatch);
+  }
+  if (mdN < 0) return Outcome.Absent;
+  if (mdN > env.maxHeaderBytes) return reject(env, Reject.TooLarge);
+  // A miss from here on: keep the value before the next host read replaces the view, then look for
+  // duplicated exchange headers. Base64 has no ',' and Istio node ids have none either.
+  const md = viewCopy(mdN);
   if (repeated(env, map, false, mdOther) || (idBytes !== null && repeated(env, map, true, usedOther))) return reject(env, Reject.DuplicateHeader);
   const d = decodeHeaderValue(md, env.maxHeaderBytes, env.additionalLabels);
   if (d.peer === null) return reject(env, d.reason);
   const peer = d.peer!;
-  const idBuf = idBytes === null ? new ArrayBuffer(0) : idBytes;
+  const idBuf = idBytes === null ? EMPTY : idBytes!;
   peer.id = String.UTF8.decode(idBuf);
   const state = encodePeerState(peer);
   if (idBuf.byteLength > 0) {
@@ -113,9 +170,9 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
 
 /** workload_discovery: IP lookup of the peer address, then (upstream) Istio's endpoint metadata. */
 export function discoverFromWorkloads(env: DiscoveryEnv, side: PeerSide): Outcome {
-  const addr = getPropertyBytes(side == PeerSide.Downstream ? SOURCE_ADDRESS : UPSTREAM_ADDRESS);
-  if (addr !== null) {
-    const ip = ipOfAddress(String.UTF8.decode(addr));
+  const an = getPropertyView(side == PeerSide.Downstream ? SOURCE_ADDRESS : UPSTREAM_ADDRESS);
+  if (an >= 0) {
+    const ip = ipOfAddress(viewString(an));
     if (ip.length > 0) {
       let state = env.dynamicTable.lookup(ip);
       if (state === null) state = env.staticTable.lookup(ip);
@@ -128,9 +185,9 @@ export function discoverFromWorkloads(env: DiscoveryEnv, side: PeerSide): Outcom
     }
   }
   if (side == PeerSide.Upstream) {
-    const ep = getPropertyBytes(ENDPOINT_WORKLOAD);
-    if (ep !== null) {
-      const p = peerFromEndpointMetadata(String.UTF8.decode(ep));
+    const en = getPropertyView(ENDPOINT_WORKLOAD);
+    if (en >= 0) {
+      const p = peerFromEndpointMetadata(viewString(en));
       if (p !== null) {
         writePeerBytes(side, encodePeerState(p!), null);
         return Outcome.Found;
@@ -140,11 +197,15 @@ export function discoverFromWorkloads(env: DiscoveryEnv, side: PeerSide): Outcom
   return Outcome.Absent;
 }
 
-/** Runs `methods` in order; records "no peer" when none found it. Returns whether one did. */
-export function discover(env: DiscoveryEnv, methods: Array<Method>, map: HeaderMap, side: PeerSide, got: Received): bool {
+/**
+ * Runs `methods` in order; records "no peer" when none found it. Returns whether one did. env.seen
+ * afterwards says what istio_headers saw (0 when it did not run).
+ */
+export function discover(env: DiscoveryEnv, methods: Array<Method>, map: HeaderMap, side: PeerSide): bool {
+  env.seen = 0;
   for (let i = 0, n = methods.length; i < n; i++) {
     const m = unchecked(methods[i]);
-    const o = m == Method.IstioHeaders ? discoverFromHeaders(env, map, side, got) : discoverFromWorkloads(env, side);
+    const o = m == Method.IstioHeaders ? discoverFromHeaders(env, map, side) : discoverFromWorkloads(env, side);
     if (o == Outcome.Found) return true;
   }
   if (methods.length > 0) {
@@ -155,12 +216,18 @@ export function discover(env: DiscoveryEnv, methods: Array<Method>, map: HeaderM
   return false;
 }
 
-/** Removes every exchange header this filter reads, so the next hop (or the app) never sees them. */
-export function stripHeaders(env: DiscoveryEnv, map: HeaderMap): void {
-  removeHeaderBytes(map, env.mdName);
-  removeHeaderBytes(map, env.idName);
+/**
+ * Removes every exchange header this filter reads, so the next hop (or the app) never sees them,
+ * except those `absent` (Seen.NO_* bits) says were just read from this map and not there.
+ * Removing an absent response header is a no-op in Envoy, so the response side passes env.seen.
+ * The request side passes 0: Envoy clears the route cache on every request-header removal
+ * (Context::removeHeaderMapValue), present or not, and skipping that would not be equivalent.
+ */
+export function stripHeaders(env: DiscoveryEnv, map: HeaderMap, absent: u32): void {
+  if ((absent & Seen.NO_MD) == 0) removeHeaderBytes(map, env.mdName);
+  if ((absent & Seen.NO_ID) == 0) removeHeaderBytes(map, env.idName);
   if (env.otherMd !== null) {
-    removeHeaderBytes(map, env.otherMd!);
-    removeHeaderBytes(map, env.otherId!);
+    if ((absent & Seen.NO_OTHER_MD) == 0) removeHeaderBytes(map, env.otherMd!);
+    if ((absent & Seen.NO_OTHER_ID) == 0) removeHeaderBytes(map, env.otherId!);
   }
 }

@@ -16,7 +16,7 @@ import {
 } from "../../shared/abi/context";
 import {
   HeaderMap, BufferType, LogLevel, logEnabled, log, replaceHeaderBytes, getBufferBytes, setBufferBytes,
-  getPropertyBytes, getPropertyI64, getPropertyBool, propertyPath, setTickPeriodMillis, httpCall, getHeader,
+  getPropertyView, viewEquals, getPropertyI64, getPropertyBool, propertyPath, setTickPeriodMillis, httpCall, getHeader,
   getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
@@ -26,9 +26,8 @@ import { peerFromNode, localExchange } from "../../shared/peer/exchange";
 import { PeerSide, writeNoPeer, writePeerBytes, encodePeerState } from "../../shared/peer/filter_state";
 import { parseConfig, PeerMetadataConfig, Method, TcpDirection } from "./config";
 import { encodeHeaderValue } from "./header_value";
-import { PeerCache } from "./cache";
 import { HttpCounters, TcpCounters, bump } from "./counters";
-import { DiscoveryEnv, Received, discover, stripHeaders, discoverFromWorkloads, Outcome } from "./discovery";
+import { DiscoveryEnv, Seen, discover, stripHeaders, discoverFromWorkloads, Outcome } from "./discovery";
 import { buildFrame, parseFrame, FrameStatus, FRAME_HEADER_BYTES } from "./tcp_frame";
 import { WorkloadTable } from "./workloads";
 
@@ -37,9 +36,7 @@ const LISTENER_DIRECTION_OLD = propertyPath(["listener_direction"]);
 const CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
 const CLUSTER_EXTERNAL = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "external"]);
 const CLUSTER_DISABLE_MX = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "disable_mx"]);
-
-// What the response carried is not needed (nothing answers a response); one scratch record serves.
-const RESPONSE_SEEN = new Received();
+const PASSTHROUGH_CLUSTER = String.UTF8.encode("PassthroughCluster");
 
 /** Which steps run for a request (fixed by config, or chosen per listener direction in auto mode). */
 class Plan {
@@ -84,22 +81,7 @@ function configure(root: RootContext, size: u32, s: Shared): bool {
   s.ownValue = String.UTF8.encode(encodeHeaderValue(exchange));
   s.ownId = String.UTF8.encode(node.id);
   s.frame = buildFrame(exchange, node.id);
-  const env = s.env;
-  env.mdName = String.UTF8.encode(cfg.metadataHeader);
-  env.idName = String.UTF8.encode(cfg.idHeader);
-  const names = [cfg.metadataHeader, cfg.otherMetadataHeader(), cfg.idHeader, cfg.otherIdHeader()];
-  for (let i = 0; i < 8; i++) env.joined[i] = propertyPath([i < 4 ? "request" : "response", "headers", names[i & 3]]);
-  if (cfg.acceptBothHeaderSets) {
-    env.otherMd = String.UTF8.encode(cfg.otherMetadataHeader());
-    env.otherId = String.UTF8.encode(cfg.otherIdHeader());
-  } else {
-    env.otherMd = null;
-    env.otherId = null;
-  }
-  env.maxHeaderBytes = cfg.maxHeaderBytes;
-  env.additionalLabels = cfg.additionalLabels;
-  if (env.cache.maxSize != cfg.maxCacheSize) env.cache = new PeerCache(cfg.maxCacheSize);
-  env.staticTable = cfg.workloads;
+  s.env.configure(cfg);
   if (logEnabled(LogLevel.Debug)) {
     log(LogLevel.Debug, root.rootId + ": exchanging " + (cfg.exchangeKeys == 1 ? "full" : "minimal") + " key set as " +
       cfg.metadataHeader + " (" + s.ownValue.byteLength.toString() + " bytes); " + cfg.workloads.size.toString() + " configured workload addresses");
@@ -251,15 +233,15 @@ class PeerMetadataRoot extends DiscoveryRoot {
   skipUpstream(): bool {
     if (!this.s.cfg.skipExternalClusters) return false;
     if (getPropertyBool(CLUSTER_DISABLE_MX, false) || getPropertyBool(CLUSTER_EXTERNAL, false)) return true;
-    const name = getPropertyBytes(CLUSTER_NAME);
-    return name !== null && String.UTF8.decode(name) == "PassthroughCluster";
+    return viewEquals(getPropertyView(CLUSTER_NAME), PASSTHROUGH_CLUSTER);
   }
 
   createContext(id: u32): Context { return new PeerMetadataStream(id, this); }
 }
 
 class PeerMetadataStream extends Context {
-  got: Received = new Received();
+  /** Seen bits of the request's exchange headers: downstream propagation answers only those. */
+  asked: u32 = 0;
   plan: Plan | null = null;
 
   onRequestHeaders(headerCount: u32, endOfStream: bool): HeadersStatus {
@@ -268,8 +250,9 @@ class PeerMetadataStream extends Context {
     this.plan = plan;
     const env = root.s.env;
     if (plan.down.length > 0) {
-      discover(env, plan.down, HeaderMap.RequestHeaders, PeerSide.Downstream, this.got);
-      if (plan.stripDown()) stripHeaders(env, HeaderMap.RequestHeaders);
+      discover(env, plan.down, HeaderMap.RequestHeaders, PeerSide.Downstream);
+      this.asked = env.seen;
+      if (plan.stripDown()) stripHeaders(env, HeaderMap.RequestHeaders, 0);
     }
     if (plan.upPropagation && !root.skipUpstream()) {
       replaceHeaderBytes(HeaderMap.RequestHeaders, env.mdName, root.s.ownValue);
@@ -284,13 +267,13 @@ class PeerMetadataStream extends Context {
     if (plan === null) plan = root.plan();
     const env = root.s.env;
     if (plan!.up.length > 0) {
-      discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream, RESPONSE_SEEN);
-      if (plan!.stripUp()) stripHeaders(env, HeaderMap.ResponseHeaders);
+      discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream);
+      if (plan!.stripUp()) stripHeaders(env, HeaderMap.ResponseHeaders, env.seen);
     }
     // Istio 1.6+: answer each header only if the request carried it (istio/istio#22546).
     if (plan!.downPropagation) {
-      if (this.got.md) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.mdName, root.s.ownValue);
-      if (this.got.id) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.idName, root.s.ownId);
+      if ((this.asked & Seen.MD) != 0) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.mdName, root.s.ownValue);
+      if ((this.asked & Seen.ID) != 0) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.idName, root.s.ownId);
     }
     return HeadersStatus.Continue;
   }
