@@ -40,14 +40,18 @@ const PASSTHROUGH_CLUSTER = String.UTF8.encode("PassthroughCluster");
 
 /** Which steps run for a request (fixed by config, or chosen per listener direction in auto mode). */
 class Plan {
+  /** Whether each side strips the exchange headers (it reads them): decided once, not per request. */
+  stripDown: bool;
+  stripUp: bool;
   constructor(
     public down: Array<Method>,
     public up: Array<Method>,
     public downPropagation: bool,
     public upPropagation: bool,
-  ) {}
-  stripDown(): bool { return this.down.includes(Method.IstioHeaders); }
-  stripUp(): bool { return this.up.includes(Method.IstioHeaders); }
+  ) {
+    this.stripDown = down.includes(Method.IstioHeaders);
+    this.stripUp = up.includes(Method.IstioHeaders);
+  }
 }
 
 function both(): Array<Method> { return [Method.IstioHeaders, Method.WorkloadDiscovery]; }
@@ -252,7 +256,7 @@ class PeerMetadataStream extends Context {
     if (plan.down.length > 0) {
       discover(env, plan.down, HeaderMap.RequestHeaders, PeerSide.Downstream);
       this.asked = env.seen;
-      if (plan.stripDown()) stripHeaders(env, HeaderMap.RequestHeaders, 0);
+      if (plan.stripDown) stripHeaders(env, HeaderMap.RequestHeaders, 0);
     }
     if (plan.upPropagation && !root.skipUpstream()) {
       replaceHeaderBytes(HeaderMap.RequestHeaders, env.mdName, root.s.ownValue);
@@ -268,7 +272,7 @@ class PeerMetadataStream extends Context {
     const env = root.s.env;
     if (plan!.up.length > 0) {
       discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream);
-      if (plan!.stripUp()) stripHeaders(env, HeaderMap.ResponseHeaders, env.seen);
+      if (plan!.stripUp) stripHeaders(env, HeaderMap.ResponseHeaders, env.seen);
     }
     // Istio 1.6+: answer each header only if the request carried it (istio/istio#22546).
     if (plan!.downPropagation) {

@@ -9,7 +9,13 @@ import { ExchangeKeySet } from "../../shared/peer/exchange";
 import { parseJson, JsonValue } from "../../shared/codec/json";
 import { encodeStruct } from "../../shared/codec/protobuf";
 import { base64Encode } from "../../shared/codec/base64";
-export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
+import { DiscoveryEnv, discoverFromHeaders, discover, stripHeaders, Outcome, Seen } from "./discovery";
+import { HttpCounters } from "./counters";
+import { HeaderMap, addHeader, removeHeader, getHeader, getPropertyBytes, setProperty, propertyPath, getMetric } from "../../shared/abi/host";
+import { PeerSide } from "../../shared/peer/filter_state";
+// The ABI layer's malloc, as in the built filter: header reads land in the view scratch (values
+// over 4 KiB take the spilled-buffer path, covered below).
+export { malloc } from "../../shared/abi/exports";
 
 function cfgError(text: string): string {
   const r = parseConfig(text);
@@ -107,6 +113,11 @@ describe("peer cache", () => {
     expect(c.get(bytes("id8"))!.sameRaw(bytes("v8"))).toBe(true);
     expect(c.get(bytes("id8"))!.sameRaw(bytes("v9"))).toBe(false);
     expect(c.get(bytes("id9"))).toBeNull();
+    // Lookup by view: the id bytes wherever they are (here inside a larger buffer).
+    const framed = bytes("<<id2>>");
+    expect(c.findAt(changetype<usize>(framed) + 2, 3)).not.toBeNull();
+    expect(c.findAt(changetype<usize>(framed) + 2, 3)!.sameRaw(bytes("v2"))).toBe(true);
+    expect(c.findAt(changetype<usize>(framed) + 2, 2)).toBeNull();
     c.delete(bytes("id8"));
     expect(c.get(bytes("id8"))).toBeNull();
     for (let i = 0; i < 10000; i++) c.put(new CachedPeer(new ArrayBuffer(1), bytes("x" + (i % 1000).toString()), new ArrayBuffer(0)));
@@ -187,5 +198,167 @@ describe("workload table", () => {
     expect(t.load(arr, [], "cluster.local")).toBe("");
     expect(t.size).toBe(20000);
     expect(decodePeerState(t.lookup("10.0.78.31")!)!.name).toBe("w19999");
+  });
+});
+
+// istio_headers against the fake host (tests/unit/fake-host.js): header maps and filter state.
+const MD = "x-istio-peer-metadata";
+const ID = "x-istio-peer-id";
+const EMD = "x-envoy-peer-metadata";
+const EID = "x-envoy-peer-metadata-id";
+const PEER = propertyPath(["downstream_peer"]);
+const PEER_ID = propertyPath(["downstream_peer_id"]);
+
+function headerEnv(config: string): DiscoveryEnv {
+  const e = new DiscoveryEnv();
+  e.configure(parseConfig(config).config!);
+  e.counters = new HttpCounters();
+  return e;
+}
+
+/** Empties the exchange headers of `map` and the filter state a previous case wrote. */
+function reset(map: HeaderMap, headers: Array<string>): void {
+  const all = [MD, ID, EMD, EID];
+  for (let i = 0; i < all.length; i++) removeHeader(map, all[i]);
+  for (let i = 0; i + 1 < headers.length; i += 2) addHeader(map, headers[i], headers[i + 1]);
+  setProperty(PEER, new ArrayBuffer(0));
+  setProperty(PEER_ID, new ArrayBuffer(0));
+}
+
+function workloadWritten(): string {
+  const b = getPropertyBytes(PEER);
+  if (b === null || b.byteLength == 0) return "";
+  const p = decodePeerState(b);
+  return p === null ? "" : p.workload;
+}
+
+function idWritten(): string {
+  const b = getPropertyBytes(PEER_ID);
+  return b === null ? "" : String.UTF8.decode(b);
+}
+
+function value(workload: string): string {
+  return String.UTF8.decode(exchangeValue("{\"NAME\":\"" + workload + "-0\",\"WORKLOAD_NAME\":\"" + workload + "\",\"LABELS\":{}}"));
+}
+
+function counter(id: u32): u64 { return getMetric(id); }
+
+describe("istio_headers discovery", () => {
+  it("a miss decodes and caches; a hit finds the entry from the id view and compares the value in place", () => {
+    const env = headerEnv("");
+    const c = env.counters!;
+    reset(HeaderMap.RequestHeaders, [MD, value("alpha"), ID, "id-alpha"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(env.seen).toBe(Seen.MD | Seen.ID);
+    expect(counter(c.cacheMiss)).toBe(1);
+    expect(env.cache.size).toBe(1);
+    expect(workloadWritten()).toBe("alpha");
+    expect(idWritten()).toBe("id-alpha");
+    for (let i = 0; i < 3; i++) {
+      reset(HeaderMap.RequestHeaders, [ID, "id-alpha", MD, value("alpha")]);
+      expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+      expect(workloadWritten()).toBe("alpha");
+      expect(idWritten()).toBe("id-alpha");
+    }
+    expect(counter(c.cacheMiss)).toBe(1);
+  });
+
+  it("serves a cached id when the value header is missing (Istio), and records both presets absent", () => {
+    const env = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [MD, value("beta"), ID, "id-beta"]);
+    discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream);
+    reset(HeaderMap.RequestHeaders, [ID, "id-beta"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(env.seen).toBe(Seen.ID | Seen.NO_MD | Seen.NO_OTHER_MD);
+    expect(workloadWritten()).toBe("beta");
+    // An unknown id without a value: nothing found, nothing written.
+    reset(HeaderMap.RequestHeaders, [ID, "id-unknown"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
+    expect(workloadWritten()).toBe("");
+    reset(HeaderMap.RequestHeaders, []);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
+    expect(env.seen).toBe(Seen.NO_MD | Seen.NO_OTHER_MD | Seen.NO_ID | Seen.NO_OTHER_ID);
+  });
+
+  it("refuses a cached id that arrives with different metadata, counts it, and decodes afresh next time", () => {
+    const env = headerEnv("");
+    const c = env.counters!;
+    reset(HeaderMap.RequestHeaders, [MD, value("gamma"), ID, "id-gamma"]);
+    discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream);
+    reset(HeaderMap.RequestHeaders, [MD, value("imposter"), ID, "id-gamma"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Rejected);
+    expect(counter(c.rejected[Reject.IdMismatch])).toBe(1);
+    expect(workloadWritten()).toBe("");
+    expect(env.cache.get(bytes("id-gamma"))).toBeNull();
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(workloadWritten()).toBe("imposter");
+    expect(counter(c.cacheMiss)).toBe(2);
+  });
+
+  it("compares values larger than the 4 KiB view scratch too", () => {
+    const env = headerEnv("");
+    const c = env.counters!;
+    const big = "x".repeat(4000);
+    const v1 = String.UTF8.decode(exchangeValue("{\"WORKLOAD_NAME\":\"big\",\"LABELS\":{},\"PAD\":\"" + big + "\"}"));
+    const v2 = String.UTF8.decode(exchangeValue("{\"WORKLOAD_NAME\":\"big\",\"LABELS\":{},\"PAD\":\"" + big + "y\"}"));
+    expect(v1.length).toBeGreaterThan(4096);
+    reset(HeaderMap.RequestHeaders, [MD, v1, ID, "id-big"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(counter(c.cacheMiss)).toBe(1);
+    expect(workloadWritten()).toBe("big");
+    reset(HeaderMap.RequestHeaders, [MD, v2, ID, "id-big"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Rejected);
+    expect(counter(c.rejected[Reject.IdMismatch])).toBe(1);
+  });
+
+  it("rejects a value over max_header_bytes before decoding; an empty id is found but not cached", () => {
+    const env = headerEnv("{\"max_header_bytes\":64}");
+    const c = env.counters!;
+    reset(HeaderMap.RequestHeaders, [MD, "A".repeat(65), ID, "id-long"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Rejected);
+    expect(counter(c.rejected[Reject.TooLarge])).toBe(1);
+    const open = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [MD, value("e"), ID, ""]);
+    expect(discoverFromHeaders(open, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(open.seen).toBe(Seen.MD | Seen.ID);
+    expect(workloadWritten()).toBe("e");
+    expect(open.cache.size).toBe(0);
+  });
+
+  it("reads the other preset when the configured pair is absent, only when accept_both_header_sets", () => {
+    const env = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [EMD, value("legacy"), EID, "id-legacy"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(env.seen).toBe(Seen.MD | Seen.ID | Seen.NO_ID);
+    expect(workloadWritten()).toBe("legacy");
+    // Cached under its id: a hit through the other preset too.
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(counter(env.counters!.cacheMiss)).toBe(1);
+    const strict = headerEnv("{\"accept_both_header_sets\":false}");
+    expect(discoverFromHeaders(strict, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
+    expect(strict.seen).toBe(Seen.NO_ID | Seen.NO_MD);
+  });
+
+  it("discover() reports nothing seen when istio_headers did not run", () => {
+    const env = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [MD, value("delta"), ID, "id-delta"]);
+    expect(discover(env, [Method.IstioHeaders], HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(true);
+    expect(env.seen).toBe(Seen.MD | Seen.ID);
+    expect(discover(env, [Method.WorkloadDiscovery], HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(false);
+    expect(env.seen).toBe(0);
+  });
+
+  it("strip skips exactly the headers marked absent", () => {
+    const env = headerEnv("");
+    reset(HeaderMap.ResponseHeaders, [MD, "m", ID, "i", EMD, "em", EID, "ei"]);
+    stripHeaders(env, HeaderMap.ResponseHeaders, Seen.NO_MD | Seen.NO_OTHER_ID);
+    expect(getHeader(HeaderMap.ResponseHeaders, MD)).toBe("m");
+    expect(getHeader(HeaderMap.ResponseHeaders, EID)).toBe("ei");
+    expect(getHeader(HeaderMap.ResponseHeaders, ID)).toBeNull();
+    expect(getHeader(HeaderMap.ResponseHeaders, EMD)).toBeNull();
+    stripHeaders(env, HeaderMap.ResponseHeaders, 0);
+    expect(getHeader(HeaderMap.ResponseHeaders, MD)).toBeNull();
+    expect(getHeader(HeaderMap.ResponseHeaders, EID)).toBeNull();
   });
 });
