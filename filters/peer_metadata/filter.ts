@@ -40,7 +40,9 @@ const PASSTHROUGH_CLUSTER = String.UTF8.encode("PassthroughCluster");
 
 /** Which steps run for a request (fixed by config, or chosen per listener direction in auto mode). */
 class Plan {
-  /** Whether each side strips the exchange headers (it reads them): decided once, not per request. */
+  // Decided once, not per request: whether each side runs discovery, and strips (it reads the headers).
+  discoverDown: bool;
+  discoverUp: bool;
   stripDown: bool;
   stripUp: bool;
   constructor(
@@ -49,6 +51,8 @@ class Plan {
     public downPropagation: bool,
     public upPropagation: bool,
   ) {
+    this.discoverDown = down.length > 0;
+    this.discoverUp = up.length > 0;
     this.stripDown = down.includes(Method.IstioHeaders);
     this.stripUp = up.includes(Method.IstioHeaders);
   }
@@ -253,7 +257,7 @@ class PeerMetadataStream extends Context {
     const plan = root.plan();
     this.plan = plan;
     const env = root.s.env;
-    if (plan.down.length > 0) {
+    if (plan.discoverDown) {
       discover(env, plan.down, HeaderMap.RequestHeaders, PeerSide.Downstream);
       this.asked = env.seen;
       if (plan.stripDown) stripHeaders(env, HeaderMap.RequestHeaders, 0);
@@ -270,7 +274,7 @@ class PeerMetadataStream extends Context {
     let plan = this.plan;
     if (plan === null) plan = root.plan();
     const env = root.s.env;
-    if (plan!.up.length > 0) {
+    if (plan!.discoverUp) {
       discover(env, plan!.up, HeaderMap.ResponseHeaders, PeerSide.Upstream);
       if (plan!.stripUp) stripHeaders(env, HeaderMap.ResponseHeaders, env.seen);
     }
