@@ -98,7 +98,8 @@ const callFloorFile = path.join(FIXTURES, "call_floor.wasm");
 // The host calls of one steady-state stats request (after a warm-up that created every series).
 const recorder = vmFor(statsFile, "", true);
 for (let i = 0; i < 1000; i++) recorder.request(stream(i, USERS[i % 3]));
-const calls = recorder.recordRequest(stream(1000, USERS[1000 % 3]));
+// Three requests, one per response code: a steady state makes the same calls on each.
+const [calls, ...more] = [1000, 1001, 1002].map((n) => recorder.recordRequest(stream(n, USERS[n % 3])));
 const floorConfig = callFloorConfig(calls);
 if (process.env.BENCH_SHOW_CALLS) for (const line of describeCalls(calls)) console.log("  " + line);
 
@@ -145,6 +146,8 @@ check(stats.memEnd === stats.memWarm, "linear memory grew with a stable series s
 const recordedReads = calls.filter((c) => c.fn === "proxy_get_property" || c.fn === "proxy_get_header_map_value").length;
 check(Math.abs(recordedReads - stats.vm.reads() / (WARMUP + REQUESTS)) < 0.5, `recorded ${recordedReads} reads, stats averaged ${stats.vm.reads() / (WARMUP + REQUESTS)}`);
 check(calls.some((c) => c.fn === "proxy_increment_metric"), "the recorded request incremented no metric");
+// (Metric ids and recorded values differ by response code; the calls, keys and maps must not.)
+check(more.every((m) => describeCalls(m).join("\n") === describeCalls(calls).join("\n")), "the recorded request is not steady state: the next requests made other host calls");
 check(callFloor.vm.reads() === recordedReads * (WARMUP + REQUESTS), `call floor made ${callFloor.vm.reads()} reads, want ${recordedReads} per request`);
 const floorIncrements = [...callFloor.vm.metrics.values()].filter((m) => m.type === 0).reduce((a, m) => a + m.value, 0);
 const recordedIncrements = calls.filter((c) => c.fn === "proxy_increment_metric").reduce((a, c) => a + Number(c.num), 0);

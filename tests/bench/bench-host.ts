@@ -166,7 +166,7 @@ export interface HostOptions {
    * (`request\0headers\0<name>`, `response\0headers\0<name>`) and filter state are served by the host. */
   properties?: Iterable<[string, PropertyValue]>;
   logLevel?: number;
-  /** Record the host calls made during streams (see `recorded`). */
+  /** Allow recordRequest: every host function is wrapped to log its calls while a recorded request runs. */
   record?: boolean;
   /** Replace host functions (diagnostics); each still has to answer like a host. */
   override?: Record<string, Function>;
@@ -186,7 +186,7 @@ export interface BenchVm {
   /** proxy_add_header_map_value + proxy_replace_header_map_value calls so far. */
   headerWrites(): number;
   configureMs: number;
-  /** Host calls recorded during the last `record()`ed request (record mode only). */
+  /** Runs one request like `request` and returns every host call made during it (record mode only). */
   recordRequest(s: Stream): HostCall[];
 }
 
