@@ -93,8 +93,18 @@ describe("istio_stats standard label values", () => {
     f.routeName = "block_all";
     expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("BlackHoleCluster");
     f.routeName = "";
+    const catchAll = ["BlackHoleCluster", "PassthroughCluster", "InboundPassthroughCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6"];
+    for (let i = 0; i < catchAll.length; i++) {
+      f.clusterName = catchAll[i];
+      expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe(catchAll[i]);
+    }
+    // Same lengths and first letters, other names: not catch-all (the Host header stays the name).
+    const others = ["BlackHoleClustex", "PassthroughClusterX", "IngressGatewayCluster", "InboundPassthroughClusterIpv5"];
+    for (let i = 0; i < others.length; i++) {
+      f.clusterName = others[i];
+      expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("example.com");
+    }
     f.clusterName = "InboundPassthroughClusterIpv4";
-    expect(labels(Role.Source, f, productpage(), null)[Tag.destination_service_name]).toBe("InboundPassthroughClusterIpv4");
     f.clusterName = "outbound|9080||reviews.default.svc.cluster.local";
     f.serviceHost = "reviews.default.svc.cluster.local";
     f.serviceNamespace = "default";

@@ -28,6 +28,12 @@ export class RequestFacts {
 
 /** Clusters whose name is reported as destination_service_name (Istio's catch-all clusters). */
 function isCatchAllCluster(name: string): bool {
+  // Every request asks this of its (usually long, outbound|port||host) cluster name: the names are
+  // 16 to 29 characters long and start with B, P or I, which rules out most names without a compare.
+  const n = name.length;
+  if (n < 16 || n > 29) return false;
+  const c = name.charCodeAt(0);
+  if (c != 0x42 && c != 0x50 && c != 0x49) return false;
   return name == "BlackHoleCluster" || name == "PassthroughCluster" || name == "InboundPassthroughCluster" ||
     name == "InboundPassthroughClusterIpv4" || name == "InboundPassthroughClusterIpv6";
 }
