@@ -52,19 +52,36 @@ export class PeerCache {
   // Keyed by the id's hash; the entry's own id bytes are compared on lookup, so a hash collision
   // is a miss (and the newer id replaces the older), never a wrong peer.
   private map: Map<u64, CachedPeer> = new Map<u64, CachedPeer>();
+  // A direct-mapped front index over the map (slot = hash & mask), so a hit is one load instead of
+  // Map#has + Map#get. Invariant: a slot is null or holds a live entry of the map whose hash maps
+  // to it; put/delete/evict keep it so (dead entries are never served, nor kept alive).
+  private front: StaticArray<CachedPeer | null>;
+  private frontHash: StaticArray<u64>;
+  private mask: u64;
   /** Entries evicted so far. */
   evicted: u64 = 0;
 
-  constructor(public maxSize: i32) {}
+  constructor(public maxSize: i32) {
+    let n = 16;
+    while (n < maxSize * 2 && n < 4096) n <<= 1;
+    this.front = new StaticArray<CachedPeer | null>(n);
+    this.frontHash = new StaticArray<u64>(n);
+    this.mask = <u64>(n - 1);
+  }
 
   get size(): i32 { return this.map.size; }
 
   /** The entry whose id is the n bytes at p (e.g. a header view), or null. */
   findAt(p: usize, n: i32): CachedPeer | null {
     const h = idHashAt(p, n);
+    const slot = <i32>(h & this.mask);
+    const f = unchecked(this.front[slot]);
+    if (f !== null && unchecked(this.frontHash[slot]) == h) return sameBytesAt(f.id, p, n) ? f : null;
     if (!this.map.has(h)) return null;
     const e = this.map.get(h);
-    return sameBytesAt(e.id, p, n) ? e : null;
+    if (!sameBytesAt(e.id, p, n)) return null;
+    this.remember(h, e);
+    return e;
   }
 
   get(id: ArrayBuffer): CachedPeer | null {
@@ -76,19 +93,33 @@ export class PeerCache {
     if (this.maxSize <= 0) return 0;
     const h = idHash(entry.id);
     // Re-inserting moves the key to the end of the iteration order.
-    if (this.map.has(h)) this.map.delete(h);
+    if (this.map.has(h)) this.remove(h);
     this.map.set(h, entry);
+    this.remember(h, entry);
     if (this.map.size <= this.maxSize) return 0;
     let n = this.maxSize / 4;
     if (n < 1) n = 1;
     const keys = this.map.keys();
-    for (let i = 0; i < n && i < keys.length; i++) this.map.delete(keys[i]);
+    for (let i = 0; i < n && i < keys.length; i++) this.remove(keys[i]);
     this.evicted += <u64>n;
     return n;
   }
 
   delete(id: ArrayBuffer): void {
     const h = idHash(id);
-    if (this.map.has(h) && sameBytesAt(this.map.get(h).id, changetype<usize>(id), id.byteLength)) this.map.delete(h);
+    if (this.map.has(h) && sameBytesAt(this.map.get(h).id, changetype<usize>(id), id.byteLength)) this.remove(h);
+  }
+
+  private remember(h: u64, e: CachedPeer): void {
+    const slot = <i32>(h & this.mask);
+    unchecked(this.front[slot] = e);
+    unchecked(this.frontHash[slot] = h);
+  }
+
+  /** Removes the entry under hash h (present) from the map and the front index. */
+  private remove(h: u64): void {
+    const slot = <i32>(h & this.mask);
+    if (unchecked(this.frontHash[slot]) == h && unchecked(this.front[slot]) !== null) unchecked(this.front[slot] = null);
+    this.map.delete(h);
   }
 }

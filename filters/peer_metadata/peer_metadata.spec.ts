@@ -123,6 +123,45 @@ describe("peer cache", () => {
     for (let i = 0; i < 10000; i++) c.put(new CachedPeer(new ArrayBuffer(1), bytes("x" + (i % 1000).toString()), new ArrayBuffer(0)));
     expect(c.size).toBeLessThanOrEqual(8);
   });
+  it("answers every lookup as an insertion-ordered map would (front index checked against a model)", () => {
+    // 24 ids through 8 entries: the 16-slot front index collides, entries are replaced, deleted
+    // and evicted; after every step each id's answer must match the model's.
+    const c = new PeerCache(8);
+    const model = new Map<string, string>();
+    let x: u32 = 12345;
+    for (let step = 0; step < 1500; step++) {
+      x = x * 1103515245 + 12345;
+      const k = "id" + ((x >> 16) % 24).toString();
+      const op = (x >> 8) % 5;
+      if (op <= 1) {
+        const raw = "v" + step.toString();
+        const evicted = c.put(new CachedPeer(new ArrayBuffer(1), bytes(k), bytes(raw)));
+        if (model.has(k)) model.delete(k);
+        model.set(k, raw);
+        let want = 0;
+        if (model.size > 8) {
+          const keys = model.keys();
+          for (let i = 0; i < 2; i++) model.delete(keys[i]);
+          want = 2;
+        }
+        expect(evicted).toBe(want);
+      } else if (op == 2) {
+        c.delete(bytes(k));
+        if (model.has(k)) model.delete(k);
+      }
+      expect(c.size).toBe(model.size);
+      for (let i = 0; i < 24; i++) {
+        const id = "id" + i.toString();
+        const e = c.get(bytes(id));
+        if (model.has(id)) {
+          expect(e).not.toBeNull();
+          expect(e!.sameRaw(bytes(model.get(id)))).toBe(true);
+        } else {
+          expect(e).toBeNull();
+        }
+      }
+    }
+  });
   it("size 0 disables caching", () => {
     const c = new PeerCache(0);
     c.put(new CachedPeer(new ArrayBuffer(1), bytes("a"), new ArrayBuffer(0)));
