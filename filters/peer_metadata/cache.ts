@@ -26,17 +26,31 @@ export class CachedPeer {
 
 /**
  * Hash of the id bytes at [p, p+n): the cache is keyed without decoding the id into a string, and
- * straight from a header view on the hot path. Eight bytes per step (Istio ids are ~70 bytes); the
- * map mixes the result again, and entries compare the full id, so this only has to spread.
+ * straight from a header view on the hot path. Eight bytes per step in two independent lanes, the
+ * tail as one overlapping word (Istio ids are ~70 bytes); the map mixes the result again, and
+ * entries compare the full id, so this only has to spread.
  */
 export function idHashAt(p: usize, n: i32): u64 {
-  let h: u64 = 0xcbf29ce484222325 ^ <u64>n;
-  let i = 0;
-  for (; i + 8 <= n; i += 8) {
-    h = (h ^ load<u64>(p + <usize>i)) * 0x9e3779b97f4a7c15;
-    h ^= h >> 29;
+  let a: u64 = 0xcbf29ce484222325 ^ <u64>n;
+  if (n < 8) {
+    for (let i = 0; i < n; i++) a = (a ^ <u64>load<u8>(p + <usize>i)) * 0x100000001b3;
+    return a ^ (a >> 32);
   }
-  for (; i < n; i++) h = (h ^ <u64>load<u8>(p + <usize>i)) * 0x100000001b3;
+  let b: u64 = 0x84222325cbf29ce4;
+  const end = p + <usize>n;
+  let q = p;
+  for (; q + 16 <= end; q += 16) {
+    a = (a ^ load<u64>(q)) * 0x9e3779b97f4a7c15;
+    b = (b ^ load<u64>(q, 8)) * 0xc2b2ae3d27d4eb4f;
+    a ^= a >> 29;
+    b ^= b >> 31;
+  }
+  if (q + 8 <= end) {
+    a = (a ^ load<u64>(q)) * 0x9e3779b97f4a7c15;
+    q += 8;
+  }
+  if (q < end) b = (b ^ load<u64>(end - 8)) * 0xc2b2ae3d27d4eb4f;
+  const h = (a ^ (b >> 27)) * 0x9e3779b97f4a7c15 ^ b;
   return h ^ (h >> 32);
 }
 

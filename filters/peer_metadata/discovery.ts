@@ -203,12 +203,13 @@ export function discoverFromWorkloads(env: DiscoveryEnv, side: PeerSide): Outcom
  */
 export function discover(env: DiscoveryEnv, methods: Array<Method>, map: HeaderMap, side: PeerSide): bool {
   env.seen = 0;
-  for (let i = 0, n = methods.length; i < n; i++) {
+  const n = methods.length;
+  for (let i = 0; i < n; i++) {
     const m = unchecked(methods[i]);
     const o = m == Method.IstioHeaders ? discoverFromHeaders(env, map, side) : discoverFromWorkloads(env, side);
     if (o == Outcome.Found) return true;
   }
-  if (methods.length > 0) {
+  if (n > 0) {
     writeNoPeer(side);
     const c = env.counters;
     if (c !== null) bump(c.notFound, 1);

@@ -1,5 +1,5 @@
 import { parseConfig, Method, TcpDirection, ENVOY_METADATA_HEADER, ENVOY_ID_HEADER, ISTIO_METADATA_HEADER } from "./config";
-import { PeerCache, CachedPeer } from "./cache";
+import { PeerCache, CachedPeer, idHash, idHashAt } from "./cache";
 import { decodeHeaderValue, encodeHeaderValue, Reject } from "./header_value";
 import { buildFrame, parseFrame, FrameStatus, MX_MAGIC } from "./tcp_frame";
 import { WorkloadTable, canonicalIp, ipOfAddress } from "./workloads";
@@ -160,6 +160,24 @@ describe("peer cache", () => {
           expect(e).toBeNull();
         }
       }
+    }
+  });
+  it("hashes every byte of the id, whatever its length and alignment", () => {
+    for (let n = 0; n <= 40; n++) {
+      const id = new ArrayBuffer(n);
+      for (let i = 0; i < n; i++) store<u8>(changetype<usize>(id) + <usize>i, <u8>(97 + i % 26));
+      const h = idHash(id);
+      // The same bytes at an odd address hash the same.
+      const shifted = new ArrayBuffer(n + 3);
+      memory.copy(changetype<usize>(shifted) + 3, changetype<usize>(id), <usize>n);
+      expect(idHashAt(changetype<usize>(shifted) + 3, n)).toBe(h);
+      // Changing any single byte changes the hash; so does the length.
+      for (let i = 0; i < n; i++) {
+        const other = id.slice(0);
+        store<u8>(changetype<usize>(other) + <usize>i, <u8>(load<u8>(changetype<usize>(other) + <usize>i) ^ 1));
+        expect(idHash(other)).not.toBe(h);
+      }
+      if (n > 0) expect(idHashAt(changetype<usize>(id), n - 1)).not.toBe(h);
     }
   });
   it("size 0 disables caching", () => {
