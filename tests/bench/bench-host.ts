@@ -191,6 +191,7 @@ export interface BenchVm {
 }
 
 const OK = 0, NOT_FOUND = 1, BAD_ARGUMENT = 2, UNIMPLEMENTED = 12;
+const ROOT_CONTEXT = 1;
 const PREFIX_REQUEST_HEADERS = enc.encode("request\0headers\0");
 const PREFIX_RESPONSE_HEADERS = enc.encode("response\0headers\0");
 
@@ -210,6 +211,8 @@ export function instantiate(file: string, opts: HostOptions): BenchVm {
   const logLevel = opts.logLevel ?? 2;
 
   let current: Stream | undefined;
+  // Live stream contexts by id, as cpp-host keeps its contexts_ map (insert on create, erase on delete).
+  const streams = new Map<number, Stream>();
   let phase = 0;
   let reads = 0;
   let headerWrites = 0;
@@ -295,7 +298,13 @@ export function instantiate(file: string, opts: HostOptions): BenchVm {
       return OK;
     },
     proxy_set_tick_period_milliseconds: () => OK,
-    proxy_set_effective_context: () => OK,
+    proxy_set_effective_context: (id: number) => {
+      if (id >>> 0 === ROOT_CONTEXT) { current = undefined; return OK; }
+      const s = streams.get(id >>> 0);
+      if (s === undefined) return BAD_ARGUMENT;
+      current = s;
+      return OK;
+    },
     proxy_get_buffer_bytes: (type: number, start: number, max: number, rp: number, rs: number) => {
       if (u8.length === 0) refresh();
       if (type !== 7) return NOT_FOUND;
@@ -453,22 +462,24 @@ export function instantiate(file: string, opts: HostOptions): BenchVm {
   memory = inst.exports.memory as WebAssembly.Memory;
   malloc = inst.exports.malloc as (n: number) => number;
   const x = inst.exports as any;
-  x.proxy_on_context_create(1, 0);
-  if (!x.proxy_on_vm_start(1, 0) || !x.proxy_on_configure(1, configBytes.length)) throw new Error(`${file}: configure failed${lastError ? ": " + lastError : ""}`);
+  x.proxy_on_context_create(ROOT_CONTEXT, 0);
+  if (!x.proxy_on_vm_start(ROOT_CONTEXT, 0) || !x.proxy_on_configure(ROOT_CONTEXT, configBytes.length)) throw new Error(`${file}: configure failed${lastError ? ": " + lastError : ""}`);
   const configureMs = Number(process.hrtime.bigint() - t0) / 1e6;
 
   let next = 2;
   const request = (s: Stream): Stream => {
     const id = next++;
+    streams.set(id, s);
     current = s;
     slabUsed = 0;
-    phase = 0; x.proxy_on_context_create(id, 1);
+    phase = 0; x.proxy_on_context_create(id, ROOT_CONTEXT);
     phase = 1; x.proxy_on_request_headers(id, s.request.length, 1);
     phase = 2; x.proxy_on_response_headers(id, s.response.length, 0);
     phase = 3; x.proxy_on_response_body(id, 128, 1);
     phase = 4; x.proxy_on_log(id);
     phase = 5; x.proxy_on_done(id);
     phase = 6; x.proxy_on_delete(id);
+    streams.delete(id);
     current = undefined;
     return s;
   };
