@@ -207,6 +207,13 @@ export class StatsRoot extends RootContext {
     return seen !== null ? seen : this.authority.read();
   }
 
+  /** Expression attributes for an event, or null when no plan evaluates an expression. */
+  eventAttributes(rec: Recorder, role: Role, peer: PeerMetadata | null): Attributes | null {
+    if (!rec.usesExpressions) return null;
+    this.attrs.reset(this, role, peer);
+    return this.attrs;
+  }
+
   /** The peer for `role`: downstream on the server side, upstream on the client side (endpoint metadata fallback). */
   peerFor(role: Role): PeerMetadata | null {
     const side = role == Role.Source ? UPSTREAM : DOWNSTREAM;
@@ -349,12 +356,11 @@ export class StatsStream extends Context {
     const peer = root.peerFor(role);
     const f = this.readFacts(role, root.facts);
     f.protocol = this.grpc ? "grpc" : "http";
-    f.hostHeader = this.grpc ? root.hostHeaderOf(f, this.host) : root.hostHeaderOf(f, null);
+    f.hostHeader = root.hostHeaderOf(f, this.grpc ? this.host : null);
     f.responseCode = getPropertyI64(P_RESPONSE_CODE, 0);
     f.grpcStatus = this.grpc ? getPropertyI64(P_GRPC_STATUS, this.grpcStatusSeen) : -1;
     const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
-    let attrs: Attributes | null = null;
-    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    const attrs = root.eventAttributes(rec, role, peer);
     rec.add(M.requests_total, 1, std, attrs);
     const durationNs = getPropertyI64(P_DURATION, 0);
     rec.sample(M.request_duration_milliseconds, <u64>(durationNs > 0 ? durationNs / 1000000 : 0), std, attrs);
@@ -386,8 +392,7 @@ export class StatsStream extends Context {
     f.protocol = "grpc";
     f.hostHeader = root.hostHeaderOf(f, this.host);
     const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
-    let attrs: Attributes | null = null;
-    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    const attrs = root.eventAttributes(rec, role, peer);
     this.reportMessages(rec, std, attrs);
   }
 
@@ -473,8 +478,7 @@ export class StatsStream extends Context {
     const f = this.readFacts(role, root.facts);
     f.protocol = "tcp";
     const std = root.startEvent(rec, role, f, peer, true);
-    let attrs: Attributes | null = null;
-    if (rec.usesExpressions) { root.attrs.reset(root, role, peer); attrs = root.attrs; }
+    const attrs = root.eventAttributes(rec, role, peer);
     if (!this.opened) { rec.add(M.tcp_connections_opened_total, 1, std, attrs); this.opened = true; }
     rec.add(M.tcp_received_bytes_total, this.received - this.reportedReceived, std, attrs);
     rec.add(M.tcp_sent_bytes_total, this.sent - this.reportedSent, std, attrs);
