@@ -6,6 +6,7 @@ import path from "node:path";
 import { rmSync } from "node:fs";
 import { ROOT, BUILD, selectEntries, bundleForNode } from "./paths";
 import { buildAll } from "./build";
+import { ensurePrereqs } from "./prereqs";
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env });
@@ -17,6 +18,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
  * (the build still compiles everything: a broken filter breaks every test run, as it would CI).
  */
 export async function runTests(args: string[]): Promise<number> {
+  // Debian programs the selected tests run (prometheus, openssl, docker-registry, ...): found, installed, or a stop with the command to run.
+  if (!ensurePrereqs(selectEntries(".test.ts", args).map((f) => path.relative(ROOT, f)))) return 3;
   if (!(await buildAll())) return 1;
   const specs = selectEntries(".spec.ts", args, ["shared", "filters"]).map((f) => path.relative(ROOT, f));
   if (specs.length) {

@@ -1,7 +1,8 @@
 // Istio's standard labels: their names, the order Prometheus shows them in, which metric carries
 // which subset, the fallback values, and the Wasm-era encoding of labels inside a stat name.
 //
-// Facts carried over from istio/proxy (see /work/shared/reference/istio-mx-stats.md §4.2, §4.6):
+// Facts carried over from istio/proxy (`extensions/stats/plugin.h` STD_ISTIO_DIMENSIONS, release-1.10
+// to 1.17) and Envoy's tag extraction (envoyproxy/envoy `source/common/stats/tag_producer_impl.cc`):
 // - Tag indices below follow the native filter's emission order, which is also the order of the
 //   bootstrap `stats_tags` Istio's test bootstrap uses, hence the Prometheus label order.
 // - Inside the stat name the Wasm plugin (1.10–1.17) wrote the tags in STD_ISTIO_DIMENSIONS order;

@@ -1,5 +1,5 @@
-// Every vector of every file in ../shared/testdata/wycheproof/ (CI clones the repo with shared/
-// beside it) through the compiled crypto fixture. A file this test does not know fails the run, so
+// Every vector of every file in tests/testdata/wycheproof/ (Project Wycheproof's files, copied with
+// their license; see the README there) through the compiled crypto fixture. A file this test does not know fails the run, so
 // a newly dropped vector file cannot be silently skipped. Deliberate deviations are listed below.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import path from "node:path";
 import { CryptoWasm, Hash, Curve, hex } from "./wasm";
 import { verifyCompactJws } from "./jws";
 
-const DIR = path.resolve(process.cwd(), "..", "shared", "testdata", "wycheproof");
+const DIR = path.resolve(process.cwd(), "tests", "testdata", "wycheproof");
 const wasm = new CryptoWasm();
 
 interface Vec { tcId: number; comment: string; flags: string[]; result: "valid" | "invalid" | "acceptable"; [k: string]: any }
