@@ -109,7 +109,8 @@ export function program(): Command {
     .option("--pull-secret <name>", "imagePullSecret")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .action((target: "istio" | "envoy", o: { filter: string; config?: string; image?: string; sha256?: string; kind: "wasmplugin" | "envoyfilter"; mode?: "CLIENT" | "SERVER" | "CLIENT_AND_SERVER"; namespace: string; name?: string; selector?: string[]; pullPolicy?: "IfNotPresent" | "Always"; pullSecret?: string; output?: string }) => {
-      filterInfo(o.filter);
+      // A filter that is not built (or not written yet) has nothing to deploy.
+      modulePath(ROOT, o.filter);
       const selector: Record<string, string> = {};
       for (const s of o.selector ?? []) {
         const i = s.indexOf("=");
