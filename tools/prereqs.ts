@@ -21,7 +21,7 @@ export interface Prereq {
 // plus header-only packages libssl-dev / libabsl-dev checked by a file instead of a command).
 export const PREREQS: Prereq[] = [
   { command: "prometheus", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts"], why: "scrapes the sidecars' /stats/prometheus" },
-  { command: "promtool", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts"], why: "checks the exposition format" },
+  { command: "promtool", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts", "tests/oci/compose.test.ts"], why: "checks the exposition format and envoy-configs/prometheus.yml" },
   { command: "openssl", pkg: "openssl", usedBy: ["tests/e2e/", "tests/mx/", "tests/oci/compose.test.ts"], why: "makes the SPIFFE test PKI (tests/certs/generate.ts)" },
   { command: "docker-registry", pkg: "docker-registry", usedBy: ["tests/oci/registry.test.ts"], why: "the OCI registry publish/pull run against" },
   { command: "htpasswd", pkg: "apache2-utils", usedBy: ["tests/oci/registry.test.ts"], why: "bcrypt htpasswd file for the registry's basic auth" },

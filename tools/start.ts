@@ -25,13 +25,16 @@ import { httpGet as get, h2Request, tcpRoundTrip } from "../tests/demo/client";
 let ROOT = CLI_ROOT;
 let CERTS = path.join(ROOT, "build", "certs");
 
+/** Days the `--prepare` certificates stay valid: docker-compose mounts them long after the command ran. */
+export const PREPARED_CERT_DAYS = 365;
+
 async function prepare(): Promise<void> {
-  generateCerts(CERTS);
+  generateCerts(CERTS, undefined, undefined, PREPARED_CERT_DAYS);
   await build({
     entryPoints: [path.join(ROOT, "tests", "demo", "main.ts")], outfile: path.join(ROOT, "build", "demo", "app.mjs"),
     bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "error",
   });
-  console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs) and build/demo/app.mjs (demo app for docker-compose)`);
+  console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs, valid ${PREPARED_CERT_DAYS} days) and build/demo/app.mjs (demo app for docker-compose)`);
 }
 
 type Chain = "istio" | "mx" | "fixtures";

@@ -25,10 +25,11 @@ function openssl(args: string[], cwd: string): void {
 }
 
 /**
- * Generates the CA and workload certificates into `dir` (replacing what was there). Writes into a
+ * Generates the CA and workload certificates into `dir` (replacing what was there), valid for `days`
+ * (7 for tests; `npm start -- --prepare` makes 365-day ones for docker-compose). Writes into a
  * temporary sibling first and renames, so a concurrent reader never sees half a PKI.
  */
-export function generateCerts(dir: string, serviceAccounts = DEFAULT_SERVICE_ACCOUNTS, ns = "default"): void {
+export function generateCerts(dir: string, serviceAccounts = DEFAULT_SERVICE_ACCOUNTS, ns = "default", days = 7): void {
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(tmp, { recursive: true });
   try {
@@ -37,7 +38,7 @@ export function generateCerts(dir: string, serviceAccounts = DEFAULT_SERVICE_ACC
       "[req]", "distinguished_name=dn", "[dn]", "[v3_ca]",
       "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "subjectKeyIdentifier=hash", "",
     ].join("\n"));
-    openssl(["req", "-x509", ...ec, "-keyout", "root-key.pem", "-out", "root-cert.pem", "-days", "7",
+    openssl(["req", "-x509", ...ec, "-keyout", "root-key.pem", "-out", "root-cert.pem", "-days", String(days),
       "-subj", "/O=cluster.local/CN=istio-wasm-suite test CA", "-config", "ca.cnf", "-extensions", "v3_ca"], tmp);
     for (const sa of serviceAccounts) {
       writeFileSync(path.join(tmp, `${sa}.ext`), [
@@ -48,7 +49,7 @@ export function generateCerts(dir: string, serviceAccounts = DEFAULT_SERVICE_ACC
       ].join("\n"));
       openssl(["req", "-new", ...ec, "-keyout", `${sa}-key.pem`, "-out", `${sa}.csr`, "-subj", `/O=cluster.local`, "-config", "ca.cnf"], tmp);
       openssl(["x509", "-req", "-in", `${sa}.csr`, "-CA", "root-cert.pem", "-CAkey", "root-key.pem", "-CAcreateserial",
-        "-days", "7", "-out", `${sa}-cert-chain.pem`, "-extfile", `${sa}.ext`], tmp);
+        "-days", String(days), "-out", `${sa}-cert-chain.pem`, "-extfile", `${sa}.ext`], tmp);
       // Envoy in docker-compose runs as another user; these are throwaway test keys.
       chmodSync(path.join(tmp, `${sa}-key.pem`), 0o644);
     }
