@@ -22,10 +22,10 @@ export interface Prereq {
 export const PREREQS: Prereq[] = [
   { command: "prometheus", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts"], why: "scrapes the sidecars' /stats/prometheus" },
   { command: "promtool", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts", "tests/oci/compose.test.ts"], why: "checks the exposition format and envoy-configs/prometheus.yml" },
-  { command: "openssl", pkg: "openssl", usedBy: ["tests/e2e/", "tests/mx/", "tests/oci/compose.test.ts"], why: "makes the SPIFFE test PKI (tests/certs/generate.ts)" },
-  { command: "docker-registry", pkg: "docker-registry", usedBy: ["tests/oci/registry.test.ts"], why: "the OCI registry publish/pull run against" },
+  { command: "openssl", pkg: "openssl", usedBy: ["tests/e2e/", "tests/mx/", "tests/oci/compose.test.ts", "tests/oci/token-auth.test.ts"], why: "makes the SPIFFE test PKI (tests/certs/generate.ts)" },
+  { command: "docker-registry", pkg: "docker-registry", usedBy: ["tests/oci/registry.test.ts", "tests/oci/token-auth.test.ts"], why: "the OCI registry publish/pull run against" },
   { command: "htpasswd", pkg: "apache2-utils", usedBy: ["tests/oci/registry.test.ts"], why: "bcrypt htpasswd file for the registry's basic auth" },
-  { command: "skopeo", pkg: "skopeo", usedBy: ["tests/oci/registry.test.ts"], why: "reads pushed images back (inspect --raw, copy to an OCI layout)" },
+  { command: "skopeo", pkg: "skopeo", usedBy: ["tests/oci/registry.test.ts", "tests/oci/token-auth.test.ts"], why: "reads pushed images back (inspect --raw, copy to an OCI layout)" },
   { command: "docker-compose", pkg: "docker-compose", usedBy: ["tests/oci/compose.test.ts"], why: "`docker-compose config` checks docker-compose.yml" },
 ];
 
