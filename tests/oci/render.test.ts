@@ -182,3 +182,30 @@ test("render/validate of a filter whose module is not built fail with exit 2 and
     assert.match(r.stdout, /INVALID istio_stats root_id istio_stats \(http\)/);
   }
 });
+
+test("render envoy: the snippet, put into a sidecar bootstrap in place of its Wasm filters, is accepted by the test host's strict Envoy loader", async () => {
+  const { parseBootstrap } = await import("../host/proxy/bootstrap");
+  for (const f of Object.values(FILTERS)) {
+    const config = { some_field: [1, 2], nested: { x: "y" } };
+    const snippet = YAML.parse(render({ target: "envoy", filter: f.name, config }));
+    const boot = YAML.parse(readFileSync(path.join(ROOT, "envoy-configs", "stats-client-sidecar.yaml"), "utf8"));
+    for (const l of boot.static_resources.listeners) {
+      const filters = l.filter_chains[0].filters as Array<{ name: string; typed_config: any }>;
+      const hcm = filters.find((x) => x.name === "envoy.filters.network.http_connection_manager");
+      if (hcm) {
+        const http = hcm.typed_config.http_filters as Array<{ name: string }>;
+        hcm.typed_config.http_filters = [...snippet.http_filters, http[http.length - 1]];
+      } else {
+        l.filter_chains[0].filters = [...(snippet.network_filters ?? []), filters[filters.length - 1]];
+      }
+    }
+    const b = parseBootstrap(YAML.stringify(boot), `rendered-${f.name}.yaml`, { skipFiles: true, repoRoot: ROOT });
+    const plugins = b.listeners.flatMap((l) => l.filters.flatMap((x) => x.kind === "http_connection_manager" ? x.httpFilters.flatMap((h) => h.plugin ? [h.plugin] : []) : x.kind === "wasm" ? [x.plugin] : []));
+    assert.deepEqual(plugins.map((p) => p.rootId).sort(), [f.httpRootId, ...(f.tcpRootId ? [f.tcpRootId] : [])].sort());
+    for (const p of plugins) {
+      assert.deepEqual(JSON.parse(Buffer.from(p.configuration).toString()), config);
+      assert.equal(p.failurePolicy, f.failStrategy === "FAIL_OPEN" ? "FAIL_OPEN" : "FAIL_CLOSED");
+      assert.equal(p.codePath, path.join(ROOT, "dist", `${f.name}.wasm`), "/etc/istio-wasm/dist/<name>.wasm through the repository mount");
+    }
+  }
+});
