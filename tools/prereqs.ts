@@ -44,18 +44,21 @@ export function which(cmd: string): string | null {
 }
 
 /** The rows whose tests are among `selected` (all rows when `selected` is undefined). */
-export function needed(selected?: string[]): Prereq[] {
-  if (!selected) return PREREQS;
+export function needed(selected?: string[], table = PREREQS): Prereq[] {
+  if (!selected) return table;
   const rel = selected.map((f) => f.split(path.sep).join("/"));
-  return PREREQS.filter((p) => p.usedBy.some((u) => rel.some((f) => f.includes(u))));
+  return table.filter((p) => p.usedBy.some((u) => rel.some((f) => f.includes(u))));
 }
 
 /**
  * Finds or installs what the selected tests need. Returns true when everything is there; prints what it
- * found, what it installed, or the command the user must run.
+ * found, what it installed, or the command the user must run. `opts` replaces the table, the root check
+ * and the apt-get path (for tests of this function).
  */
-export function ensurePrereqs(selected?: string[], log = console.log): boolean {
-  const rows = needed(selected);
+export function ensurePrereqs(selected?: string[], log = console.log,
+  opts: { table?: Prereq[]; isRoot?: boolean; aptGet?: string | null; err?: (s: string) => void } = {}): boolean {
+  const err = opts.err ?? console.error;
+  const rows = needed(selected, opts.table);
   const missing = rows.filter((r) => !which(r.command));
   if (!missing.length) {
     if (rows.length) log(`prereqs: found ${[...new Set(rows.map((r) => r.command))].join(", ")}`);
@@ -64,10 +67,10 @@ export function ensurePrereqs(selected?: string[], log = console.log): boolean {
   const pkgs = [...new Set(missing.map((r) => r.pkg))];
   const cmd = `apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(" ")}`;
   for (const r of missing) log(`prereqs: missing \`${r.command}\` (Debian package ${r.pkg}; ${r.why}; needed by ${r.usedBy.join(", ")})`);
-  const root = typeof process.getuid === "function" && process.getuid() === 0;
-  const apt = which("apt-get");
+  const root = opts.isRoot ?? (typeof process.getuid === "function" && process.getuid() === 0);
+  const apt = opts.aptGet !== undefined ? opts.aptGet : which("apt-get");
   if (!root || !apt) {
-    console.error(`prereqs: cannot install them here (${!apt ? "no apt-get" : "not root"}). Run:\n  ${root ? "" : "sudo sh -c '"}${cmd}${root ? "" : "'"}\nthen npm test again.`);
+    err(`prereqs: cannot install them here (${!apt ? "no apt-get" : "not root"}). Run:\n  ${root ? "" : "sudo sh -c '"}${cmd}${root ? "" : "'"}\nthen npm test again.`);
     return false;
   }
   log(`prereqs: installing ${pkgs.join(" ")} with apt-get`);
@@ -75,13 +78,13 @@ export function ensurePrereqs(selected?: string[], log = console.log): boolean {
   for (const args of [["update", "-qq"], ["install", "-y", "-qq", "--no-install-recommends", ...pkgs]]) {
     const r = spawnSync(apt, args, { stdio: ["ignore", "inherit", "inherit"], env });
     if (r.status !== 0) {
-      console.error(`prereqs: apt-get ${args[0]} failed (exit ${r.status}). Run:\n  ${cmd}`);
+      err(`prereqs: apt-get ${args[0]} failed (exit ${r.status}). Run:\n  ${cmd}`);
       return false;
     }
   }
   const still = missing.filter((r) => !which(r.command));
   if (still.length) {
-    console.error(`prereqs: still missing after apt-get: ${still.map((r) => r.command).join(", ")}`);
+    err(`prereqs: still missing after apt-get: ${still.map((r) => r.command).join(", ")}`);
     return false;
   }
   log(`prereqs: installed ${pkgs.join(" ")}; found ${missing.map((r) => `${r.command} at ${which(r.command)}`).join(", ")}`);

@@ -3,9 +3,10 @@
 // exist, and `needed` narrows the check to the selected tests.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, mkdtempSync, mkdirSync, writeFileSync, chmodSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { PREREQS, needed, which } from "../../tools/prereqs";
+import { PREREQS, needed, which, ensurePrereqs } from "../../tools/prereqs";
 
 const ROOT = process.cwd();
 
@@ -24,4 +25,42 @@ test("needed() narrows to the selected tests; which() finds programs on PATH", (
   const sh = which("sh");
   assert.ok(sh && path.isAbsolute(sh) && path.basename(sh) === "sh", `sh on PATH: ${sh}`);
   assert.equal(which("no-such-program-here"), null);
+});
+
+test("ensurePrereqs: not root -> stops with the exact command; root with apt-get -> runs it and reports what it installed", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "prereqs-"));
+  try {
+    const cmd = `istio-wasm-fake-tool-${process.pid}`;
+    const table = [{ command: cmd, pkg: "fake-pkg", usedBy: ["tests/oci/prereqs.test.ts"], why: "test" }];
+    const out: string[] = [];
+    const errs: string[] = [];
+    const log = (s: string) => out.push(s);
+    const err = (s: string) => errs.push(s);
+    assert.equal(ensurePrereqs(["tests/oci/prereqs.test.ts"], log, { table, isRoot: false, aptGet: "/usr/bin/apt-get", err }), false);
+    assert.match(out.join("\n"), new RegExp(`missing \`${cmd}\` \\(Debian package fake-pkg`));
+    assert.match(errs.join("\n"), /not root\)\. Run:\n  sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends fake-pkg'/);
+    errs.length = 0;
+    assert.equal(ensurePrereqs(["tests/oci/prereqs.test.ts"], log, { table, isRoot: true, aptGet: null, err }), false);
+    assert.match(errs.join("\n"), /\(no apt-get\)\. Run:\n  apt-get update && apt-get install -y --no-install-recommends fake-pkg/);
+    // A stand-in apt-get that "installs" the tool into a PATH directory, recording its arguments.
+    const bin = path.join(dir, "bin");
+    mkdirSync(bin);
+    const fakeApt = path.join(dir, "apt-get");
+    writeFileSync(fakeApt, `#!/bin/sh\necho "$@" >> ${dir}/calls\nif [ "$1" = install ]; then printf '#!/bin/sh\\n' > ${bin}/${cmd}; chmod +x ${bin}/${cmd}; fi\n`);
+    chmodSync(fakeApt, 0o755);
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    try {
+      out.length = 0;
+      assert.equal(ensurePrereqs(["tests/oci/prereqs.test.ts"], log, { table, isRoot: true, aptGet: fakeApt, err }), true);
+    } finally {
+      process.env.PATH = oldPath;
+    }
+    assert.deepEqual(readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n"), ["update -qq", "install -y -qq --no-install-recommends fake-pkg"]);
+    assert.match(out.join("\n"), new RegExp(`installed fake-pkg; found ${cmd} at ${bin}/${cmd}`));
+    // Not selected -> not checked.
+    assert.equal(ensurePrereqs(["tests/abi/imports.test.ts"], log, { table, isRoot: false, aptGet: null, err }), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
