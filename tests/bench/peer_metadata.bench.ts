@@ -13,11 +13,11 @@
 //     (every request a miss: decode, encode, insert, evict a quarter every 125 requests).
 //  3. a 100k-workload IP table from configuration: configure time, memory per entry, lookup cost.
 import path from "node:path";
-import { pbEncodeStruct } from "../../tests/mx/codec";
+import { pbEncodeStruct } from "../mx/codec";
 import {
   instantiate, Stream, header as H, headerValues as hv, hasHeader as hk, pairs, i64, enc, dec, callFloorConfig, describeCalls,
   FIXTURES, DIST, REQUESTS, WARMUP, type HeaderMap as Headers, type PropertyValue, type HostCall, timeRequests,
-} from "../../tests/bench/bench-host";
+} from "./bench-host";
 
 const NODE_ID = "sidecar~10.0.0.2~ratings-v1-xyz.default~default.svc.cluster.local";
 const NODE: Record<string, string | Record<string, string>> = {
