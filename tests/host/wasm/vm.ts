@@ -593,7 +593,8 @@ export class WasmVm {
         return vm.writeU32(ret, vm.opts.log.level()) ? Status.Ok : Status.InvalidMemoryAccess;
       },
       proxy_get_current_time_nanoseconds(ret: number) {
-        return vm.writeU64(ret, BigInt(Date.now()) * 1000000n) ? Status.Ok : Status.InvalidMemoryAccess;
+        const now = vm.opts.clock ? vm.opts.clock() : BigInt(Date.now()) * 1000000n;
+        return vm.writeU64(ret, now) ? Status.Ok : Status.InvalidMemoryAccess;
       },
       proxy_set_tick_period_milliseconds(ms: number) {
         const r = vm.ctx().root;
