@@ -3,6 +3,7 @@
 // here with esbuild), so the specs and the conformance tests exercise ONE implementation of each
 // host behaviour. Each spec file gets a fresh VM state.
 import { buildSync } from "esbuild";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -13,6 +14,7 @@ buildSync({
   format: "esm", target: "node20", packages: "external", logLevel: "error",
 });
 const { specHostImports } = await import(pathToFileURL(outfile).href);
+rmSync(outfile, { force: true });
 
 export default {
   // tools/test.ts narrows the run (`npm test -- <word>`) through ASPECT_ENTRIES (comma-separated files);
