@@ -2,7 +2,7 @@
 // table, and every host function. Contexts are the host-side twins of the guest's contexts:
 // RootCtx per plugin, StreamCtx per HTTP stream, NetCtx per TCP connection.
 //
-// Rules copied from cpp-host / Envoy (sources in ../../shared/reference/proxy-wasm-host-oci.md):
+// Rules copied from cpp-host / Envoy (proxy-wasm-cpp-host src/wasm.cc, context.cc; envoy source/extensions/common/wasm/context.cc; listed in tests/host/README.md):
 // - host calls act on the effective context (proxy_set_effective_context) or else the context the
 //   host is calling into; the effective context is reset at every host->VM call boundary;
 // - actions that re-enter the proxy (continue, local reply, close) run after the VM call returns;
