@@ -169,7 +169,7 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   if (raw === null) return reject(env, Reject.BadBase64);
   const idBuf = idBytes === null ? EMPTY : idBytes!;
   const t = env.transcoder;
-  const st = t.transcode(changetype<usize>(raw), raw.byteLength, changetype<usize>(idBuf), idBuf.byteLength, PeerSource.Headers);
+  const st = t.transcode(raw, changetype<usize>(idBuf), idBuf.byteLength, PeerSource.Headers);
   if (st != TranscodeStatus.Ok) return reject(env, st == TranscodeStatus.WrongType ? Reject.WrongType : Reject.BadProtobuf);
   const state = t.state;
   if (idBuf.byteLength > 0) {

@@ -56,7 +56,7 @@ export function encodeHeaderValue(exchange: JsonValue): string {
  * path uses (one reading of the payload in this suite); `source` and `id` go into the result.
  */
 export function decodeExchangeBytes(raw: ArrayBuffer, t: ExchangeTranscoder, id: ArrayBuffer, source: PeerSource): DecodedState {
-  const st = t.transcode(changetype<usize>(raw), raw.byteLength, changetype<usize>(id), id.byteLength, source);
+  const st = t.transcode(raw, changetype<usize>(id), id.byteLength, source);
   if (st == TranscodeStatus.BadProtobuf) return new DecodedState(null, Reject.BadProtobuf);
   if (st == TranscodeStatus.WrongType) return new DecodedState(null, Reject.WrongType);
   return new DecodedState(t.state, Reject.None);

@@ -130,9 +130,9 @@ describe("exchange transcoder (the miss path)", () => {
       for (let j = 0; j < labelSets.length; j++) {
         const t = new ExchangeTranscoder(labelSets[j]);
         const id = bytes("sidecar~1~x");
-        expect(t.transcode(changetype<usize>(raw), raw.byteLength, changetype<usize>(id), id.byteLength, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+        expect(t.transcode(raw, changetype<usize>(id), id.byteLength, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
         expect(same(t.state, viaTree(cases[i], labelSets[j], "sidecar~1~x", PeerSource.Headers))).toBe(true);
-        expect(t.transcode(changetype<usize>(raw), raw.byteLength, 0, 0, PeerSource.Tcp)).toBe(TranscodeStatus.Ok);
+        expect(t.transcode(raw, 0, 0, PeerSource.Tcp)).toBe(TranscodeStatus.Ok);
         expect(same(t.state, viaTree(cases[i], labelSets[j], "", PeerSource.Tcp))).toBe(true);
       }
     }
@@ -144,17 +144,17 @@ describe("exchange transcoder (the miss path)", () => {
     memory.copy(changetype<usize>(both), changetype<usize>(a), a.byteLength);
     memory.copy(changetype<usize>(both) + a.byteLength, changetype<usize>(b), b.byteLength);
     const t = new ExchangeTranscoder([]);
-    expect(t.transcode(changetype<usize>(both), both.byteLength, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+    expect(t.transcode(both, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
     expect(decodePeerState(t.state)!.name).toBe("second");
   });
   it("refuses invalid UTF-8 anywhere in the Struct (proto3 strings; ParseFromString fails on it)", () => {
     const ok = encodeStruct(parseJson("{\"MESH_ID\":\"ab\"}").value!);
     const t = new ExchangeTranscoder([]);
-    expect(t.transcode(changetype<usize>(ok), ok.byteLength, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+    expect(t.transcode(ok, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
     // Replace the value's "ab" with 0xC3 0x28 (a broken two-byte sequence).
     store<u8>(changetype<usize>(ok) + ok.byteLength - 2, 0xc3);
     store<u8>(changetype<usize>(ok) + ok.byteLength - 1, 0x28);
-    expect(t.transcode(changetype<usize>(ok), ok.byteLength, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.BadProtobuf);
+    expect(t.transcode(ok, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.BadProtobuf);
   });
 });
 

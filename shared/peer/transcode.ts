@@ -20,93 +20,16 @@ import {
   F_APP, F_CLUSTER, F_ID, F_IDENTITY, F_LABELS, F_NAME, F_NAMESPACE, F_REVISION, F_SERVICE, F_SERVICE_ACCOUNT, F_SOURCE,
   F_TYPE, F_VERSION, F_WORKLOAD,
 } from "./filter_state";
+import { ProtoReader, WireType, validUtf8 } from "../codec/protobuf";
 import { PeerSource, peerSourceName, CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, APP_LABEL, VERSION_LABEL } from "./peer";
 
 export enum TranscodeStatus { Ok = 0, BadProtobuf = 1, WrongType = 2 }
 
 const MAX_DEPTH: i32 = 64;
 
-// Reader state (one VM runs one callback at a time; nothing here outlives a call).
-let pos: usize = 0;
-let bad: bool = false;
-
-function varint(end: usize): u64 {
-  let result: u64 = 0;
-  let shift: u64 = 0;
-  let p = pos;
-  while (p < end && shift < 70) {
-    const b = load<u8>(p++);
-    result |= <u64>(b & 0x7f) << shift;
-    if ((b & 0x80) == 0) {
-      if (shift == 63 && b > 1) break;
-      pos = p;
-      return result;
-    }
-    shift += 7;
-  }
-  bad = true;
-  pos = end;
-  return 0;
-}
-
-/** Next tag at pos (< end): the tag value, or 0 on a malformed / zero-field tag (bad is set). */
-function tag(end: usize): u32 {
-  const t = varint(end);
-  if (bad || (t >> 3) == 0 || t > 0xffffffff) { bad = true; pos = end; return 0; }
-  return <u32>t;
-}
-
-/** Length of a length-delimited value at pos; pos moves past the prefix. -1 (bad set) if it overruns. */
-function ldLen(end: usize): i32 {
-  const n = varint(end);
-  if (bad || n > <u64>(end - pos)) { bad = true; pos = end; return -1; }
-  return <i32>n;
-}
-
-/** Skips a value of wire type wt at pos. Groups are refused, as the tree decoder does. */
-function skipWire(wt: u32, end: usize): void {
-  if (wt == 0) varint(end);
-  else if (wt == 1) { if (end - pos < 8) { bad = true; pos = end; } else pos += 8; }
-  else if (wt == 5) { if (end - pos < 4) { bad = true; pos = end; } else pos += 4; }
-  else if (wt == 2) { const n = ldLen(end); if (n >= 0) pos += <usize>n; }
-  else { bad = true; pos = end; }
-}
-
-/** Whether [p, p+n) is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF). */
-export function validUtf8(p: usize, n: i32): bool {
-  const end = p + <usize>n;
-  while (p < end) {
-    // Eight ASCII bytes at a time.
-    if (p + 8 <= end && (load<u64>(p) & 0x8080808080808080) == 0) { p += 8; continue; }
-    const b = <u32>load<u8>(p);
-    if (b < 0x80) { p++; continue; }
-    let need: i32;
-    let min: u32;
-    let cp: u32;
-    if ((b & 0xe0) == 0xc0) { need = 1; min = 0x80; cp = b & 0x1f; }
-    else if ((b & 0xf0) == 0xe0) { need = 2; min = 0x800; cp = b & 0x0f; }
-    else if ((b & 0xf8) == 0xf0) { need = 3; min = 0x10000; cp = b & 0x07; }
-    else return false;
-    if (p + 1 + <usize>need > end) return false;
-    for (let i = 1; i <= need; i++) {
-      const c = <u32>load<u8>(p + <usize>i);
-      if ((c & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (c & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    p += 1 + <usize>need;
-  }
-  return true;
-}
-
-/** A length-delimited string at pos: its length (pos moves past it), -1 if malformed or not UTF-8. */
-function stringAt(end: usize): i32 {
-  const n = ldLen(end);
-  if (n < 0) return -1;
-  if (!validUtf8(pos, n)) { bad = true; pos = end; return -1; }
-  pos += <usize>n;
-  return n;
-}
+// One reader for every call (one VM runs one callback at a time; nothing here outlives a call).
+// Nested messages are read by narrowing its `end` (ProtoReader.enter) instead of sub-readers.
+const r = new ProtoReader(new ArrayBuffer(0));
 
 // Value kinds as the oneof ends up (last member on the wire wins); 0 = no kind set (null).
 const K_NULL: i32 = 0;
@@ -114,95 +37,122 @@ const K_STRING: i32 = 3;
 const K_STRUCT: i32 = 5;
 const K_OTHER: i32 = 9;
 
-// The last validated Value: its kind and, for a string or struct, the byte range of its payload.
+// What the last readEntry saw: the key's byte range, whether a value came, and that value's kind
+// and (string or struct) payload range.
+let keyPtr: usize = 0;
+let keyLen: i32 = 0;
+let hasValue: bool = false;
 let valKind: i32 = K_NULL;
 let valPtr: usize = 0;
 let valLen: i32 = 0;
 
-/** Validates a Struct in [pos, end), leaving pos at end. */
-function checkStruct(end: usize, depth: i32): void {
-  if (depth > MAX_DEPTH) { bad = true; pos = end; return; }
-  while (!bad && pos < end) {
-    const t = tag(end);
-    if (bad) return;
-    if (t == ((1 << 3) | 2)) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      const e = pos + <usize>n;
-      checkEntry(e, depth);
-      pos = e;
-    } else skipWire(t & 7, end);
+/** A length-delimited UTF-8 string at the reader: [pos, returned end); 0 (reader failed) if malformed. */
+function stringEnd(): usize {
+  const e = r.enter();
+  if (!r.ok) return 0;
+  if (!validUtf8(r.pos, <i32>(e - r.pos))) { r.fail(); return 0; }
+  return e;
+}
+
+/** Validates the Struct in the reader's [pos, end). */
+function checkStruct(depth: i32): void {
+  if (depth > MAX_DEPTH) { r.fail(); return; }
+  while (r.tag()) {
+    if (r.field == 1 && r.wireType == WireType.LengthDelimited) {
+      const e = r.enter();
+      if (!r.ok) return;
+      const outer = r.end;
+      r.end = e;
+      readEntry(depth);
+      if (!r.ok) return;
+      r.pos = e;
+      r.end = outer;
+    } else if (!r.skip()) return;
   }
 }
 
-/** Validates one map entry in [pos, end). */
-function checkEntry(end: usize, depth: i32): void {
-  while (!bad && pos < end) {
-    const t = tag(end);
-    if (bad) return;
-    if (t == ((1 << 3) | 2)) stringAt(end);
-    else if (t == ((2 << 3) | 2)) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      const e = pos + <usize>n;
-      checkValue(e, depth + 1);
-      pos = e;
-    } else skipWire(t & 7, end);
-  }
-}
-
-/** Validates a Value in [pos, end) and records its kind (and payload range) in valKind/valPtr/valLen. */
-function checkValue(end: usize, depth: i32): void {
-  if (depth > MAX_DEPTH) { bad = true; pos = end; return; }
+/** Validates one map entry in [pos, end), recording its key range and its value's kind and payload. */
+function readEntry(depth: i32): void {
+  // Locals first: the value may hold nested entries, whose reads reuse the globals.
+  let kp: usize = 0;
+  let kl: i32 = 0;
+  let seen = false;
   let kind = K_NULL;
   let vp: usize = 0;
   let vl: i32 = 0;
-  while (!bad && pos < end) {
-    const t = tag(end);
-    if (bad) return;
-    const f = t >> 3;
-    const wt = t & 7;
-    if (f == 1 && wt == 0) { varint(end); kind = K_NULL; }
-    else if (f == 2 && wt == 1) { skipWire(1, end); kind = K_OTHER; }
-    else if (f == 4 && wt == 0) { varint(end); kind = K_OTHER; }
-    else if (f == 3 && wt == 2) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      if (!validUtf8(pos, n)) { bad = true; pos = end; return; }
-      kind = K_STRING; vp = pos; vl = n;
-      pos += <usize>n;
-    } else if (f == 5 && wt == 2) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      const s = pos;
-      const e = pos + <usize>n;
-      checkStruct(e, depth + 1);
-      pos = e;
-      kind = K_STRUCT; vp = s; vl = n;
-    } else if (f == 6 && wt == 2) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      const e = pos + <usize>n;
-      checkList(e, depth + 1);
-      pos = e;
-      kind = K_OTHER;
-    } else skipWire(wt, end);
+  while (r.tag()) {
+    if (r.field == 1 && r.wireType == WireType.LengthDelimited) {
+      const e = stringEnd();
+      if (!r.ok) return;
+      kp = r.pos; kl = <i32>(e - r.pos);
+      r.pos = e;
+    } else if (r.field == 2 && r.wireType == WireType.LengthDelimited) {
+      const e = r.enter();
+      if (!r.ok) return;
+      const outer = r.end;
+      r.end = e;
+      checkValue(depth + 1);
+      if (!r.ok) return;
+      r.pos = e;
+      r.end = outer;
+      kind = valKind; vp = valPtr; vl = valLen;
+      seen = true;
+    } else if (!r.skip()) return;
+  }
+  keyPtr = kp; keyLen = kl; hasValue = seen;
+  // A map entry without a value holds the default Value: null.
+  valKind = seen ? kind : K_NULL; valPtr = vp; valLen = vl;
+}
+
+/** Validates the Value in [pos, end) and records its kind (and payload range) in valKind/valPtr/valLen. */
+function checkValue(depth: i32): void {
+  if (depth > MAX_DEPTH) { r.fail(); return; }
+  let kind = K_NULL;
+  let vp: usize = 0;
+  let vl: i32 = 0;
+  while (r.tag()) {
+    const f = r.field;
+    const wt = r.wireType;
+    // Oneof: the last member on the wire wins. A member with the wrong wire type is an unknown field.
+    if (f == 1 && wt == WireType.Varint) { r.varint(); kind = K_NULL; }
+    else if (f == 2 && wt == WireType.Fixed64) { r.fixed64(); kind = K_OTHER; }
+    else if (f == 4 && wt == WireType.Varint) { r.varint(); kind = K_OTHER; }
+    else if (f == 3 && wt == WireType.LengthDelimited) {
+      const e = stringEnd();
+      if (!r.ok) return;
+      kind = K_STRING; vp = r.pos; vl = <i32>(e - r.pos);
+      r.pos = e;
+    } else if ((f == 5 || f == 6) && wt == WireType.LengthDelimited) {
+      const e = r.enter();
+      if (!r.ok) return;
+      const s = r.pos;
+      const outer = r.end;
+      r.end = e;
+      if (f == 5) checkStruct(depth + 1);
+      else checkList(depth + 1);
+      if (!r.ok) return;
+      r.pos = e;
+      r.end = outer;
+      if (f == 5) { kind = K_STRUCT; vp = s; vl = <i32>(e - s); }
+      else kind = K_OTHER;
+    } else if (!r.skip()) return;
   }
   valKind = kind; valPtr = vp; valLen = vl;
 }
 
-function checkList(end: usize, depth: i32): void {
-  if (depth > MAX_DEPTH) { bad = true; pos = end; return; }
-  while (!bad && pos < end) {
-    const t = tag(end);
-    if (bad) return;
-    if (t == ((1 << 3) | 2)) {
-      const n = ldLen(end);
-      if (n < 0) return;
-      const e = pos + <usize>n;
-      checkValue(e, depth + 1);
-      pos = e;
-    } else skipWire(t & 7, end);
+function checkList(depth: i32): void {
+  if (depth > MAX_DEPTH) { r.fail(); return; }
+  while (r.tag()) {
+    if (r.field == 1 && r.wireType == WireType.LengthDelimited) {
+      const e = r.enter();
+      if (!r.ok) return;
+      const outer = r.end;
+      r.end = e;
+      checkValue(depth + 1);
+      if (!r.ok) return;
+      r.pos = e;
+      r.end = outer;
+    } else if (!r.skip()) return;
   }
 }
 
@@ -315,101 +265,62 @@ export class ExchangeTranscoder {
   }
 
   /**
-   * Reads the exchange Struct in [p, p+n) and builds the filter-state bytes (this.state) for a
-   * peer with that id ([idPtr, idPtr+idLen), may be empty) found by `source`.
+   * Reads the exchange Struct `buf` and builds the filter-state bytes (this.state) for a peer with
+   * that id ([idPtr, idPtr+idLen), may be empty) found by `source`.
    */
-  transcode(p: usize, n: i32, idPtr: usize, idLen: i32, source: PeerSource): TranscodeStatus {
+  transcode(buf: ArrayBuffer, idPtr: usize, idLen: i32, source: PeerSource): TranscodeStatus {
     const slots = this.ptrs.length;
     for (let i = 0; i < slots; i++) unchecked(this.lens[i] = -1);
     let labelsPtr: usize = 0;
     let labelsLen: i32 = -1;
-    let wrongType = false;
-    bad = false;
-    pos = p;
-    const end = p + <usize>n;
+    r.reset(buf);
     // Top level: validate every entry; remember the values of the keys read (last entry wins).
-    while (!bad && pos < end) {
-      const t = tag(end);
-      if (bad) break;
-      if (t != ((1 << 3) | 2)) { skipWire(t & 7, end); continue; }
-      const en = ldLen(end);
-      if (en < 0) break;
-      const ee = pos + <usize>en;
-      let kp: usize = 0;
-      let kl: i32 = 0;
-      valKind = K_NULL; valPtr = 0; valLen = 0;
-      let hasValue = false;
-      while (!bad && pos < ee) {
-        const et = tag(ee);
-        if (bad) break;
-        if (et == ((1 << 3) | 2)) { const l = stringAt(ee); if (l >= 0) { kl = l; kp = pos - <usize>l; } }
-        else if (et == ((2 << 3) | 2)) {
-          const vn = ldLen(ee);
-          if (vn < 0) break;
-          const ve = pos + <usize>vn;
-          checkValue(ve, 1);
-          pos = ve;
-          hasValue = true;
-        } else skipWire(et & 7, ee);
-      }
-      if (bad) break;
-      pos = ee;
-      // A map entry without a value holds the default Value: null.
-      const kind = hasValue ? valKind : K_NULL;
-      if (sameAt(kp, kl, LABELS_KEY)) {
-        if (kind == K_STRUCT) { labelsPtr = valPtr; labelsLen = valLen; }
-        else { labelsLen = -2; }
+    while (r.tag()) {
+      if (r.field != 1 || r.wireType != WireType.LengthDelimited) { if (!r.skip()) break; continue; }
+      const e = r.enter();
+      if (!r.ok) break;
+      const outer = r.end;
+      r.end = e;
+      readEntry(0);
+      if (!r.ok) break;
+      r.pos = e;
+      r.end = outer;
+      if (sameAt(keyPtr, keyLen, LABELS_KEY)) {
+        if (valKind == K_STRUCT) { labelsPtr = valPtr; labelsLen = valLen; }
+        else labelsLen = -2;
         continue;
       }
       for (let i = 0; i < 6; i++) {
-        if (sameAt(kp, kl, unchecked(TOP_KEYS[i]))) {
-          if (kind == K_STRING) { unchecked(this.ptrs[i] = valPtr); unchecked(this.lens[i] = valLen); }
-          else { unchecked(this.lens[i] = -2); }
-          break;
-        }
+        if (sameAt(keyPtr, keyLen, unchecked(TOP_KEYS[i]))) { this.setSlot(i, valKind); break; }
       }
     }
-    if (bad) return TranscodeStatus.BadProtobuf;
+    if (!r.ok) return TranscodeStatus.BadProtobuf;
+    let wrongType = labelsLen == -2;
     for (let i = 0; i < 6; i++) if (unchecked(this.lens[i]) == -2) wrongType = true;
-    if (labelsLen == -2) wrongType = true;
-    if (labelsLen >= 0 && !this.readLabels(labelsPtr, labelsLen)) wrongType = true;
+    if (labelsLen >= 0 && !this.readLabels(buf, labelsPtr, labelsLen)) wrongType = true;
     if (wrongType) return TranscodeStatus.WrongType;
     this.state = this.build(idPtr, idLen, source);
     return TranscodeStatus.Ok;
   }
 
-  /** Reads LABELS (already validated): false if a read label has a non-string value. */
-  private readLabels(p: usize, n: i32): bool {
+  /** Reads LABELS (validated above) from [p, p+n) of buf: false if a read label has a non-string value. */
+  private readLabels(buf: ArrayBuffer, p: usize, n: i32): bool {
     const nx = this.extra.length;
-    pos = p;
-    const end = p + <usize>n;
-    let ok = true;
-    while (pos < end) {
-      const t = tag(end);
-      if (t != ((1 << 3) | 2)) { skipWire(t & 7, end); continue; }
-      const en = ldLen(end);
-      const ee = pos + <usize>en;
-      let kp: usize = 0;
-      let kl: i32 = 0;
-      let hasValue = false;
-      valKind = K_NULL; valPtr = 0; valLen = 0;
-      while (pos < ee) {
-        const et = tag(ee);
-        if (et == ((1 << 3) | 2)) { const l = ldLen(ee); kp = pos; kl = l; pos += <usize>l; }
-        else if (et == ((2 << 3) | 2)) {
-          const vn = ldLen(ee);
-          const ve = pos + <usize>vn;
-          checkValue(ve, 2);
-          pos = ve;
-          hasValue = true;
-        } else skipWire(et & 7, ee);
-      }
-      pos = ee;
-      const kind = hasValue ? valKind : K_NULL;
+    const base = changetype<usize>(buf);
+    r.reset(buf, <i32>(p - base), <i32>(p - base) + n);
+    while (r.tag()) {
+      if (r.field != 1 || r.wireType != WireType.LengthDelimited) { if (!r.skip()) break; continue; }
+      const e = r.enter();
+      const outer = r.end;
+      r.end = e;
+      readEntry(2);
+      r.pos = e;
+      r.end = outer;
       // A standard label may also be listed in additional_labels: then it fills both slots.
-      for (let i = 0; i < 4; i++) if (sameAt(kp, kl, unchecked(STD_LABELS[i]))) { this.setSlot(6 + i, kind); break; }
-      for (let i = 0; i < nx; i++) if (sameAt(kp, kl, unchecked(this.extra[i]))) { this.setSlot(10 + i, kind); break; }
+      for (let i = 0; i < 4; i++) if (sameAt(keyPtr, keyLen, unchecked(STD_LABELS[i]))) { this.setSlot(6 + i, valKind); break; }
+      for (let i = 0; i < nx; i++) if (sameAt(keyPtr, keyLen, unchecked(this.extra[i]))) { this.setSlot(10 + i, valKind); break; }
     }
+    let ok = true;
     for (let i = 6; i < this.lens.length; i++) if (unchecked(this.lens[i]) == -2) ok = false;
     return ok;
   }
