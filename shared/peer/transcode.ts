@@ -17,11 +17,12 @@
 //   - the workload type comes from OWNER as Istio's parseOwner does.
 // The output is byte-identical to encodePeerState(peer) of the same peer (specs check this).
 import {
-  F_APP, F_CLUSTER, F_ID, F_IDENTITY, F_LABELS, F_NAME, F_NAMESPACE, F_REVISION, F_SERVICE, F_SERVICE_ACCOUNT, F_SOURCE,
+  F_APP, F_CLUSTER, F_ID, F_LABELS, F_NAME, F_NAMESPACE, F_REVISION, F_SERVICE, F_SERVICE_ACCOUNT, F_SOURCE,
   F_TYPE, F_VERSION, F_WORKLOAD,
 } from "./filter_state";
 import { ProtoReader, WireType, validUtf8 } from "../codec/protobuf";
-import { PeerSource, peerSourceName, CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, APP_LABEL, VERSION_LABEL } from "./peer";
+import { KEY_NAME, KEY_NAMESPACE, KEY_WORKLOAD_NAME, KEY_CLUSTER_ID, KEY_OWNER, KEY_SERVICE_ACCOUNT, KEY_LABELS } from "./exchange";
+import { PeerSource, peerSourceName, WorkloadType, workloadTypeName, CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, APP_LABEL, VERSION_LABEL } from "./peer";
 
 export enum TranscodeStatus { Ok = 0, BadProtobuf = 1, WrongType = 2 }
 
@@ -37,11 +38,10 @@ const K_STRING: i32 = 3;
 const K_STRUCT: i32 = 5;
 const K_OTHER: i32 = 9;
 
-// What the last readEntry saw: the key's byte range, whether a value came, and that value's kind
+// What the last readEntry saw: the key's byte range and its value's kind
 // and (string or struct) payload range.
 let keyPtr: usize = 0;
 let keyLen: i32 = 0;
-let hasValue: bool = false;
 let valKind: i32 = K_NULL;
 let valPtr: usize = 0;
 let valLen: i32 = 0;
@@ -99,7 +99,7 @@ function readEntry(depth: i32): void {
       seen = true;
     } else if (!r.skip()) return;
   }
-  keyPtr = kp; keyLen = kl; hasValue = seen;
+  keyPtr = kp; keyLen = kl;
   // A map entry without a value holds the default Value: null.
   valKind = seen ? kind : K_NULL; valPtr = vp; valLen = vl;
 }
@@ -164,7 +164,7 @@ function sameAt(p: usize, n: i32, key: ArrayBuffer): bool {
 
 // Top-level keys read (slot order) and label keys read (slot order; additional labels follow).
 const TOP_KEYS: StaticArray<ArrayBuffer> = [
-  bytesOf("NAME"), bytesOf("NAMESPACE"), bytesOf("WORKLOAD_NAME"), bytesOf("CLUSTER_ID"), bytesOf("OWNER"), bytesOf("SERVICE_ACCOUNT"),
+  bytesOf(KEY_NAME), bytesOf(KEY_NAMESPACE), bytesOf(KEY_WORKLOAD_NAME), bytesOf(KEY_CLUSTER_ID), bytesOf(KEY_OWNER), bytesOf(KEY_SERVICE_ACCOUNT),
 ];
 const T_NAME = 0;
 const T_NAMESPACE = 1;
@@ -172,7 +172,7 @@ const T_WORKLOAD = 2;
 const T_CLUSTER = 3;
 const T_OWNER = 4;
 const T_SA = 5;
-const LABELS_KEY = bytesOf("LABELS");
+const LABELS_KEY = bytesOf(KEY_LABELS);
 const STD_LABELS: StaticArray<ArrayBuffer> = [bytesOf(CANONICAL_NAME_LABEL), bytesOf(CANONICAL_REVISION_LABEL), bytesOf(APP_LABEL), bytesOf(VERSION_LABEL)];
 const L_SERVICE = 0;
 const L_REVISION = 1;
@@ -193,15 +193,17 @@ const O_SOURCE = bytesOf(F_SOURCE);
 const O_TYPE = bytesOf(F_TYPE);
 const O_VERSION = bytesOf(F_VERSION);
 const O_WORKLOAD = bytesOf(F_WORKLOAD);
-// identity is never set from an exchange payload (Istio's minimal set has no IDENTITY).
-const _IDENTITY = F_IDENTITY;
+// `identity` is never set from an exchange payload (Istio's minimal set has no IDENTITY).
 
 const SOURCES: StaticArray<ArrayBuffer> = [
   bytesOf(peerSourceName(PeerSource.None)), bytesOf(peerSourceName(PeerSource.Headers)), bytesOf(peerSourceName(PeerSource.Discovery)),
   bytesOf(peerSourceName(PeerSource.EndpointMetadata)), bytesOf(peerSourceName(PeerSource.Tcp)),
 ];
 // Workload types by their OWNER segment (Istio's parseOwner: "<...>/<type>s/<workload>").
-const TYPE_NAMES: StaticArray<ArrayBuffer> = [bytesOf("pod"), bytesOf("deployment"), bytesOf("job"), bytesOf("cronjob")];
+const TYPE_NAMES: StaticArray<ArrayBuffer> = [
+  bytesOf(workloadTypeName(WorkloadType.Pod)), bytesOf(workloadTypeName(WorkloadType.Deployment)),
+  bytesOf(workloadTypeName(WorkloadType.Job)), bytesOf(workloadTypeName(WorkloadType.CronJob)),
+];
 
 function varintSize(n: u32): i32 {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
