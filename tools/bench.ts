@@ -1,4 +1,4 @@
-// `npm run bench`: bundles every `*.bench.ts` under tests/ and filters/ and runs each in its own
+// `npm run bench`: bundles every `*.bench.ts` under tests/ and runs each in its own
 // node process (with --expose-gc), one after another so they do not compete for the CPU.
 // Each benchmark prints its own figures; this runner only reports which ones failed.
 import { spawnSync } from "node:child_process";

@@ -14,14 +14,27 @@ export class CachedPeer {
     /** encodePeerState(peer), written verbatim to filter state. */
     public state: ArrayBuffer,
     public id: ArrayBuffer,
-    /** The header value (still base64) the entry was decoded from. */
+    /** The header value (still base64, '=' padding dropped) the entry was decoded from. */
     public raw: ArrayBuffer,
   ) {}
 
-  /** Whether `value` is byte-for-byte the value this entry was decoded from. */
+  /** Whether `value` is the value this entry was decoded from, padded or not. */
   sameRaw(value: ArrayBuffer): bool {
-    return sameBytesAt(this.raw, changetype<usize>(value), value.byteLength);
+    const p = changetype<usize>(value);
+    return sameBytesAt(this.raw, p, unpaddedLength(p, value.byteLength));
   }
+}
+
+/**
+ * Length of a base64 value at [p, p+n) without its '=' padding (dropped only where the decoder
+ * accepts it: a length that is a multiple of 4), so padded and unpadded forms compare equal.
+ */
+export function unpaddedLength(p: usize, n: i32): i32 {
+  if (n > 0 && (n & 3) == 0) {
+    if (load<u8>(p + <usize>(n - 1)) == 0x3d) n--;
+    if (n > 0 && load<u8>(p + <usize>(n - 1)) == 0x3d) n--;
+  }
+  return n;
 }
 
 /**

@@ -16,6 +16,7 @@ export const ENVOY_ID_HEADER = "x-envoy-peer-metadata-id";
 export const DEFAULT_CACHE_SIZE: i32 = 500;
 export const DEFAULT_MAX_HEADER_BYTES: i32 = 8192;
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 65536;
+export const DEFAULT_FRAME_TIMEOUT_MS: i32 = 1000;
 export const DEFAULT_REFRESH_MS: i32 = 30000;
 export const DEFAULT_FETCH_TIMEOUT_MS: i32 = 5000;
 
@@ -56,6 +57,8 @@ export class PeerMetadataConfig {
 
   tcpDirection: TcpDirection = TcpDirection.Auto;
   maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
+  /** How long an inbound connection may hold an incomplete frame before its bytes go on unread (0 = no limit, as Istio). */
+  frameTimeoutMs: i32 = DEFAULT_FRAME_TIMEOUT_MS;
   /** Trust domain for identities built from workload entries without one. */
   trustDomain: string = "cluster.local";
 
@@ -210,13 +213,14 @@ export function parseConfig(text: string): ConfigResult {
 
   const tcp = f.object("tcp");
   if (tcp !== null) {
-    tcp.onlyKeys(["direction", "max_frame_bytes"]);
+    tcp.onlyKeys(["direction", "max_frame_bytes", "frame_timeout_ms"]);
     const d = tcp.string("direction", "auto");
     if (d == "auto") cfg.tcpDirection = TcpDirection.Auto;
     else if (d == "inbound") cfg.tcpDirection = TcpDirection.Inbound;
     else if (d == "outbound") cfg.tcpDirection = TcpDirection.Outbound;
     else tcp.fail("direction", "expected \"auto\", \"inbound\" or \"outbound\", got \"" + d + "\"");
     cfg.maxFrameBytes = <i32>tcp.integer("max_frame_bytes", DEFAULT_MAX_FRAME_BYTES, 64, 16777216);
+    cfg.frameTimeoutMs = <i32>tcp.integer("frame_timeout_ms", DEFAULT_FRAME_TIMEOUT_MS, 0, 3600000);
   }
 
   if (!f.ok) return new ConfigResult(null, f.errorField, f.errorWhy);

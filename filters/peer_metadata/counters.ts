@@ -38,8 +38,10 @@ export class TcpCounters {
   metadataAdded: u32 = 0;
   frameTooLarge: u32 = 0;
   discoveryHit: u32 = 0;
+  frameTimeout: u32 = 0;
 
   constructor() {
+    this.frameTimeout = defineMetric(MetricType.Counter, "metadata_exchange.frame_timeout");
     this.initialHeaderNotFound = defineMetric(MetricType.Counter, "metadata_exchange.initial_header_not_found");
     this.headerNotFound = defineMetric(MetricType.Counter, "metadata_exchange.header_not_found");
     this.metadataAdded = defineMetric(MetricType.Counter, "metadata_exchange.metadata_added");

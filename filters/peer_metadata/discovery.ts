@@ -2,12 +2,14 @@
 // peer_metadata filter.cc: `for method in discovery: if found break`). Each step touches the host
 // only through shared/abi wrappers and writes its verdict to filter state via shared/peer.
 import {
-  HeaderMap, removeHeaderBytes, getPropertyView, getHeaderView, viewPtr, viewEquals, viewCopy, viewString, propertyPath,
+  HeaderMap, removeHeaderBytes, getPropertyView, getHeaderView, viewPtr, viewCopy, viewString, propertyPath,
 } from "../../shared/abi/host";
 import { encodePeerState, writePeerBytes, writeNoPeer, PeerSide } from "../../shared/peer/filter_state";
-import { peerFromEndpointMetadata } from "../../shared/peer/peer";
-import { PeerCache, CachedPeer } from "./cache";
-import { decodeHeaderValue, Reject } from "./header_value";
+import { peerFromEndpointMetadata, PeerSource } from "../../shared/peer/peer";
+import { ExchangeTranscoder, TranscodeStatus } from "../../shared/peer/transcode";
+import { base64DecodeBytes } from "../../shared/codec/base64";
+import { PeerCache, CachedPeer, unpaddedLength } from "./cache";
+import { Reject } from "./header_value";
 import { WorkloadTable, ipOfAddress } from "./workloads";
 import { HttpCounters, bump } from "./counters";
 import { Method, PeerMetadataConfig } from "./config";
@@ -27,6 +29,10 @@ export class DiscoveryEnv {
   joined: StaticArray<ArrayBuffer> = new StaticArray<ArrayBuffer>(8);
   maxHeaderBytes: i32 = 8192;
   additionalLabels: Array<string> = new Array<string>();
+  /** Exchange Struct -> filter-state bytes for the configured additional labels (the miss path). */
+  transcoder: ExchangeTranscoder = new ExchangeTranscoder([]);
+  /** What the cached filter-state bytes depend on besides the payload: the additional labels. */
+  private cacheKey: string = "";
   cache: PeerCache = new PeerCache(500);
   staticTable: WorkloadTable = new WorkloadTable();
   dynamicTable: WorkloadTable = new WorkloadTable();
@@ -37,7 +43,11 @@ export class DiscoveryEnv {
    */
   seen: u32 = 0;
 
-  /** Header names, paths and limits from a validated configuration (the cache survives if its size is unchanged). */
+  /**
+   * Header names, paths and limits from a validated configuration. The cache survives only if its
+   * size and everything its stored bytes depend on (the additional labels) are unchanged: a
+   * reconfigure that adds a label must not keep serving peers recorded without it.
+   */
   configure(cfg: PeerMetadataConfig): void {
     this.mdName = String.UTF8.encode(cfg.metadataHeader);
     this.idName = String.UTF8.encode(cfg.idHeader);
@@ -52,7 +62,10 @@ export class DiscoveryEnv {
     }
     this.maxHeaderBytes = cfg.maxHeaderBytes;
     this.additionalLabels = cfg.additionalLabels;
-    if (this.cache.maxSize != cfg.maxCacheSize) this.cache = new PeerCache(cfg.maxCacheSize);
+    this.transcoder = new ExchangeTranscoder(cfg.additionalLabels);
+    const key = cfg.additionalLabels.join("\n");
+    if (this.cache.maxSize != cfg.maxCacheSize || key != this.cacheKey) this.cache = new PeerCache(cfg.maxCacheSize);
+    this.cacheKey = key;
     this.staticTable = cfg.workloads;
   }
 }
@@ -133,9 +146,12 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   if (idN >= 0) seen |= Seen.ID;
   if (mdN >= 0) seen |= Seen.MD;
   env.seen = seen;
+  // Istio (peer_metadata filter.cc MXMethod::derivePeerInfo): without a non-empty metadata header
+  // this method finds nothing, whatever the id header says or the cache holds.
+  if (mdN <= 0) return Outcome.Absent;
   if (hit !== null) {
-    // Istio serves a cached id even when the value header is missing.
-    if (mdN < 0 || viewEquals(mdN, hit.raw)) {
+    // Padded and unpadded base64 of the same bytes are the same metadata (Envoy decodes both).
+    if (viewEqualsUnpadded(mdN, hit.raw)) {
       writePeerBytes(side, hit.state, hit.id);
       return Outcome.Found;
     }
@@ -144,18 +160,18 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
     env.cache.delete(hit.id);
     return reject(env, Reject.IdMismatch);
   }
-  if (mdN < 0) return Outcome.Absent;
   if (mdN > env.maxHeaderBytes) return reject(env, Reject.TooLarge);
-  // A miss from here on: keep the value before the next host read replaces the view, then look for
-  // duplicated exchange headers. Base64 has no ',' and Istio node ids have none either.
-  const md = viewCopy(mdN);
+  // A miss from here on: keep the value (without padding) before the next host read replaces the
+  // view, then look for duplicated exchange headers. Base64 has no ',' and Istio node ids have none.
+  const md = viewCopy(unpaddedLength(viewPtr(), mdN));
   if (repeated(env, map, false, mdOther) || (idBytes !== null && repeated(env, map, true, usedOther))) return reject(env, Reject.DuplicateHeader);
-  const d = decodeHeaderValue(md, env.maxHeaderBytes, env.additionalLabels);
-  if (d.peer === null) return reject(env, d.reason);
-  const peer = d.peer!;
+  const raw = base64DecodeBytes(md);
+  if (raw === null) return reject(env, Reject.BadBase64);
   const idBuf = idBytes === null ? EMPTY : idBytes!;
-  peer.id = String.UTF8.decode(idBuf);
-  const state = encodePeerState(peer);
+  const t = env.transcoder;
+  const st = t.transcode(raw, changetype<usize>(idBuf), idBuf.byteLength, PeerSource.Headers);
+  if (st != TranscodeStatus.Ok) return reject(env, st == TranscodeStatus.WrongType ? Reject.WrongType : Reject.BadProtobuf);
+  const state = t.state;
   if (idBuf.byteLength > 0) {
     const evicted = env.cache.put(new CachedPeer(state, idBuf, md));
     const c = env.counters;
@@ -166,6 +182,13 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
   }
   writePeerBytes(side, state, idBuf);
   return Outcome.Found;
+}
+
+/** Whether the viewed header value equals `raw` once '=' padding is dropped from the view. */
+function viewEqualsUnpadded(n: i32, raw: ArrayBuffer): bool {
+  const p = viewPtr();
+  const m = unpaddedLength(p, n);
+  return m == raw.byteLength && memory.compare(p, changetype<usize>(raw), <usize>m) == 0;
 }
 
 /** workload_discovery: IP lookup of the peer address, then (upstream) Istio's endpoint metadata. */

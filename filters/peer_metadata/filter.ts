@@ -9,21 +9,22 @@
 //                         downstream propagation.
 //   PeerMetadataTcpRoot   network root (root_id "peer_metadata_tcp"): same configuration, plus
 //                         the exchange frame this side writes.
-//   PeerMetadataTcpStream one connection: write our frame first in our direction, read and drain
-//                         the peer's frame first in the other, fall back to discovery on mismatch.
+//   PeerMetadataTcpStream one connection: our frame leads the first bytes towards the peer, the
+//                         peer's frame is drained from the first bytes from it (either side may
+//                         speak first), discovery on mismatch, a timeout for a stalled partial frame.
 import {
   Context, RootContext, HeadersStatus, NetworkStatus, registerRootContext,
 } from "../../shared/abi/context";
 import {
   HeaderMap, BufferType, LogLevel, logEnabled, log, replaceHeaderBytes, getBufferBytes, setBufferBytes,
   getPropertyView, viewEquals, getPropertyI64, getPropertyBool, propertyPath, setTickPeriodMillis, httpCall, getHeader,
-  getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult,
+  getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult, setEffectiveContext, continueStream, StreamType,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
 import { parseJsonDeferring, JsonKind } from "../../shared/codec/json";
 import { readLocalNode } from "../../shared/peer/local";
 import { peerFromNode, localExchange } from "../../shared/peer/exchange";
-import { PeerSide, writeNoPeer, writePeerBytes, encodePeerState } from "../../shared/peer/filter_state";
+import { PeerSide, writeNoPeer, writePeerBytes } from "../../shared/peer/filter_state";
 import { parseConfig, PeerMetadataConfig, Method, TcpDirection } from "./config";
 import { encodeHeaderValue } from "./header_value";
 import { HttpCounters, TcpCounters, bump } from "./counters";
@@ -73,6 +74,8 @@ class Shared {
   ownValue: ArrayBuffer = new ArrayBuffer(0);
   ownId: ArrayBuffer = new ArrayBuffer(0);
   frame: ArrayBuffer = new ArrayBuffer(0);
+  /** This proxy's node (xds.node) was readable: only then are exchange headers and frames sent. */
+  exchanging: bool = false;
   dynamicCas: u32 = 0;
 }
 
@@ -82,10 +85,13 @@ function configure(root: RootContext, size: u32, s: Shared): bool {
   if (r.config === null) return root.configError(r.field, r.why);
   const cfg = r.config!;
   const node = readLocalNode();
-  if (!node.found && logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": node metadata not readable (xds.node); sending an empty exchange payload");
+  // Istio's filter always has a node (LocalInfo); a host that cannot give one gets no exchange
+  // headers or frame from us rather than an empty id and payload claiming to be a peer.
+  if (!node.found && logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": node metadata not readable (xds.node); not sending exchange headers or frames");
   const self = peerFromNode(node.metadata, node.id, cfg.additionalLabels);
   const exchange = localExchange(node.metadata, self, cfg.exchangeKeys);
   s.cfg = cfg;
+  s.exchanging = node.found;
   s.ownValue = String.UTF8.encode(encodeHeaderValue(exchange));
   s.ownId = String.UTF8.encode(node.id);
   s.frame = buildFrame(exchange, node.id);
@@ -262,7 +268,7 @@ class PeerMetadataStream extends Context {
       this.asked = env.seen;
       if (plan.stripDown) stripHeaders(env, HeaderMap.RequestHeaders, 0);
     }
-    if (plan.upPropagation && !root.skipUpstream()) {
+    if (plan.upPropagation && root.s.exchanging && !root.skipUpstream()) {
       replaceHeaderBytes(HeaderMap.RequestHeaders, env.mdName, root.s.ownValue);
       replaceHeaderBytes(HeaderMap.RequestHeaders, env.idName, root.s.ownId);
     }
@@ -279,7 +285,7 @@ class PeerMetadataStream extends Context {
       if (plan!.stripUp) stripHeaders(env, HeaderMap.ResponseHeaders, env.seen);
     }
     // Istio 1.6+: answer each header only if the request carried it (istio/istio#22546).
-    if (plan!.downPropagation) {
+    if (plan!.downPropagation && root.s.exchanging) {
       if ((this.asked & Seen.MD) != 0) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.mdName, root.s.ownValue);
       if ((this.asked & Seen.ID) != 0) replaceHeaderBytes(HeaderMap.ResponseHeaders, env.idName, root.s.ownId);
     }
@@ -292,6 +298,9 @@ class PeerMetadataStream extends Context {
 
 class PeerMetadataTcpRoot extends DiscoveryRoot {
   counters: TcpCounters | null = null;
+  /** Inbound connections holding an incomplete frame from downstream (see PeerMetadataTcpStream.read). */
+  waiting: Array<PeerMetadataTcpStream> = new Array<PeerMetadataTcpStream>();
+  waitTicking: bool = false;
 
   onConfigure(size: u32): bool {
     if (!configure(this, size, this.s)) return false;
@@ -301,8 +310,64 @@ class PeerMetadataTcpRoot extends DiscoveryRoot {
   }
 
   createContext(id: u32): Context { return new PeerMetadataTcpStream(id, this); }
+
+  /** Starts the frame-wait clock of a connection; ticks run while any connection waits. */
+  startWait(c: PeerMetadataTcpStream): void {
+    c.waitSince = nowNanos();
+    this.waiting.push(c);
+    if (!this.waitTicking) {
+      this.waitTicking = true;
+      const t = this.s.cfg.frameTimeoutMs;
+      setTickPeriodMillis(<u32>max(5, min(250, t / 4)));
+    }
+  }
+
+  onTick(): void {
+    if (this.waiting.length > 0) this.expireWaits();
+    super.onTick();
+  }
+
+  /**
+   * Releases connections whose frame did not complete within tcp.frame_timeout_ms: their held
+   * bytes go on unchanged (continue_stream(DOWNSTREAM) on that connection) and the peer falls back
+   * to discovery. Without this a client whose first bytes happen to be a prefix of the magic and
+   * which then waits for the server would stall for ever (Istio waits without bound).
+   */
+  expireWaits(): void {
+    const now = nowNanos();
+    const limit = <u64>this.s.cfg.frameTimeoutMs * 1000000;
+    const keep = new Array<PeerMetadataTcpStream>();
+    for (let i = 0; i < this.waiting.length; i++) {
+      const c = this.waiting[i];
+      if (c.readDone || c.closed) continue;
+      if (now - c.waitSince < limit) { keep.push(c); continue; }
+      setEffectiveContext(c.id);
+      continueStream(StreamType.Downstream);
+      const k = this.counters;
+      if (k !== null) bump(k.frameTimeout, 1);
+      c.giveUp();
+    }
+    this.waiting = keep;
+    if (keep.length == 0 && this.waitTicking) {
+      this.waitTicking = false;
+      const dc = this.s.cfg.discovery;
+      setTickPeriodMillis(dc.cluster.length > 0 ? <u32>min(dc.refreshMs, 1000) : 0);
+    }
+  }
 }
 
+/**
+ * One connection. Istio's native filter writes its frame in front of the first bytes it sees in
+ * either direction (onData or onWrite both call writeNodeMetadata, proxy@release-1.28
+ * metadata_exchange.cc) and reads the peer's frame from the first bytes arriving in its read
+ * direction. A Wasm filter can only put bytes in front of bytes travelling the same way, so here:
+ *   - our frame goes in front of the first bytes going towards the peer (outbound: downstream data,
+ *     which goes upstream; inbound: upstream data, which goes downstream), whichever side speaks
+ *     first: for a server-first protocol (MySQL, SMTP) the server sidecar's frame leads the
+ *     greeting, the client sidecar reads it and sends its own in front of the client's first bytes;
+ *   - the peer's frame is read and drained from the first bytes coming from the peer;
+ *   - once the peer's first bytes showed no frame, we send none (it does not run the exchange).
+ */
 class PeerMetadataTcpStream extends Context {
   /** Inbound (server side): the peer's frame arrives on downstream data, ours goes on upstream data. */
   inbound: bool = false;
@@ -310,6 +375,9 @@ class PeerMetadataTcpStream extends Context {
   found: bool = false;
   /** Our frame was written, or can no longer be (application bytes already flowed our way). */
   writeDone: bool = false;
+  closed: bool = false;
+  /** In the root's wait list since this time (ns), 0 when not waiting. */
+  waitSince: u64 = 0;
 
   tcpRoot(): PeerMetadataTcpRoot { return changetype<PeerMetadataTcpRoot>(this.root); }
 
@@ -324,34 +392,38 @@ class PeerMetadataTcpStream extends Context {
   /** Reads the peer's frame from `buffer`; returns StopIteration while it is incomplete. */
   read(buffer: BufferType, size: u32, endOfStream: bool): NetworkStatus {
     const root = this.tcpRoot();
+    const cfg = root.s.cfg;
     // Only the frame can matter: never copy more than a maximal frame out of a large first read.
-    const want = min<u32>(size, <u32>(FRAME_HEADER_BYTES + root.s.cfg.maxFrameBytes));
+    const want = min<u32>(size, <u32>(FRAME_HEADER_BYTES + cfg.maxFrameBytes));
     const data = getBufferBytes(buffer, 0, want);
     if (data === null) return NetworkStatus.Continue;
-    const r = parseFrame(data!, root.s.cfg.maxFrameBytes, root.s.cfg.additionalLabels);
+    const r = parseFrame(data!, cfg.maxFrameBytes, root.s.env.transcoder);
     if (r.status == FrameStatus.NeedMore) {
-      if (!endOfStream && want == size) return NetworkStatus.StopIteration;
+      if (!endOfStream && want == size) {
+        // Downstream bytes held here can be released later (continue_stream); upstream bytes
+        // cannot (continue_stream(UPSTREAM) is unimplemented in Envoy), so only inbound waits are timed.
+        if (this.inbound && this.waitSince == 0 && cfg.frameTimeoutMs > 0) root.startWait(this);
+        return NetworkStatus.StopIteration;
+      }
       // The peer closed mid-frame: give up and let the bytes through, as Istio does.
-      this.giveUp(0);
+      this.giveUp();
       return NetworkStatus.Continue;
     }
     this.readDone = true;
     if (r.status == FrameStatus.Done) {
       setBufferBytes(buffer, 0, <u32>r.consumed, new ArrayBuffer(0));
-      writePeerBytes(this.side(), encodePeerState(r.peer!), String.UTF8.encode(r.peer!.id));
+      writePeerBytes(this.side(), r.state!, r.id);
       this.found = true;
-      const c = root.counters;
-      if (c !== null) bump(c.metadataAdded, 1);
       return NetworkStatus.Continue;
     }
     const c = root.counters;
     if (c !== null) c.reject(r.reason);
-    this.giveUp(1);
+    this.giveUp();
     return NetworkStatus.Continue;
   }
 
   /** No frame: try workload discovery, else record "no peer". */
-  giveUp(why: i32): void {
+  giveUp(): void {
     this.readDone = true;
     const root = this.tcpRoot();
     if (discoverFromWorkloads(root.s.env, this.side()) == Outcome.Found) {
@@ -363,15 +435,19 @@ class PeerMetadataTcpStream extends Context {
     writeNoPeer(this.side());
   }
 
-  /** Prepends our frame to `buffer` if this is still the first data in our direction. */
+  /** Prepends our frame to `buffer`: the first bytes going towards the peer. */
   write(buffer: BufferType): void {
     if (this.writeDone) return;
     this.writeDone = true;
-    // Inbound: answer only a peer that sent a valid frame (a client without the exchange would
-    // otherwise receive our bytes; Istio relies on ALPN for this). Outbound: do not start if the
-    // upstream already showed it does not speak the exchange.
-    if (this.inbound ? !this.found : (this.readDone && !this.found)) return;
-    setBufferBytes(buffer, 0, 0, this.tcpRoot().s.frame);
+    // The peer's first bytes carried no frame: it does not run the exchange, so our frame would
+    // reach its application (Istio gates on ALPN for this; see README, ALPN).
+    if (this.readDone && !this.found) return;
+    const root = this.tcpRoot();
+    // Without our own node (xds.node unreadable) there is nothing to announce.
+    if (!root.s.exchanging) return;
+    setBufferBytes(buffer, 0, 0, root.s.frame);
+    const c = root.counters;
+    if (c !== null) bump(c.metadataAdded, 1);
   }
 
   onDownstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {
@@ -387,8 +463,9 @@ class PeerMetadataTcpStream extends Context {
   }
 
   onDone(): void {
+    this.closed = true;
     // Closed before the peer's frame arrived: the stats filter must not wait forever.
-    if (!this.readDone) this.giveUp(2);
+    if (!this.readDone) this.giveUp();
   }
 }
 

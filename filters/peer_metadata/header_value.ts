@@ -1,13 +1,14 @@
 // The exchange header value: base64 (standard alphabet; '=' padding sent, optional on receipt,
 // as Envoy's Base64::encode / decodeWithoutPadding) of a deterministically serialized
-// google.protobuf.Struct. Decoding validates the types of the keys a receiver reads, so a peer
-// that sends NAME as a number is "unknown" with a reason, not a peer with empty fields.
+// google.protobuf.Struct. Decoding (shared/peer/transcode.ts) validates the types of the keys a
+// receiver reads, so a peer that sends NAME as a number is "unknown" with a reason, not a peer
+// with empty fields.
 import { base64Encode, base64DecodeBytes } from "../../shared/codec/base64";
-import { encodeStruct, decodeStruct } from "../../shared/codec/protobuf";
-import { JsonValue, JsonKind } from "../../shared/codec/json";
-import { PeerMetadata } from "../../shared/peer/peer";
-import { peerFromExchange, KEY_NAME, KEY_NAMESPACE, KEY_WORKLOAD_NAME, KEY_CLUSTER_ID, KEY_OWNER, KEY_LABELS, KEY_SERVICE_ACCOUNT } from "../../shared/peer/exchange";
-import { CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, APP_LABEL, VERSION_LABEL } from "../../shared/peer/peer";
+import { encodeStruct } from "../../shared/codec/protobuf";
+import { JsonValue } from "../../shared/codec/json";
+import { PeerMetadata, PeerSource } from "../../shared/peer/peer";
+import { decodePeerState } from "../../shared/peer/filter_state";
+import { ExchangeTranscoder, TranscodeStatus } from "../../shared/peer/transcode";
 
 /** Why a peer's exchange data was not accepted (each has a counter, see counters.ts). */
 export enum Reject {
@@ -50,39 +51,19 @@ export function encodeHeaderValue(exchange: JsonValue): string {
   return base64Encode(encodeStruct(exchange));
 }
 
-const STRING_KEYS: Array<string> = [KEY_NAME, KEY_NAMESPACE, KEY_WORKLOAD_NAME, KEY_CLUSTER_ID, KEY_OWNER, KEY_SERVICE_ACCOUNT];
-const LABEL_KEYS: Array<string> = [CANONICAL_NAME_LABEL, CANONICAL_REVISION_LABEL, APP_LABEL, VERSION_LABEL];
-
-/** True when every key a receiver reads has the type Istio writes. */
-export function exchangeTypesValid(s: JsonValue, additionalLabels: Array<string>): bool {
-  for (let i = 0; i < STRING_KEYS.length; i++) {
-    const v = s.get(STRING_KEYS[i]);
-    if (v !== null && v.kind != JsonKind.String) return false;
-  }
-  const labels = s.get(KEY_LABELS);
-  if (labels === null) return true;
-  if (labels.kind != JsonKind.Object) return false;
-  for (let i = 0; i < LABEL_KEYS.length; i++) {
-    const v = labels.get(LABEL_KEYS[i]);
-    if (v !== null && v.kind != JsonKind.String) return false;
-  }
-  for (let i = 0; i < additionalLabels.length; i++) {
-    const v = labels.get(additionalLabels[i]);
-    if (v !== null && v.kind != JsonKind.String) return false;
-  }
-  return true;
+/**
+ * Decodes an exchange Struct that is already bytes, through the same transcoder the filter's miss
+ * path uses (one reading of the payload in this suite); `source` and `id` go into the result.
+ */
+export function decodeExchangeBytes(raw: ArrayBuffer, t: ExchangeTranscoder, id: ArrayBuffer, source: PeerSource): DecodedState {
+  const st = t.transcode(raw, changetype<usize>(id), id.byteLength, source);
+  if (st == TranscodeStatus.BadProtobuf) return new DecodedState(null, Reject.BadProtobuf);
+  if (st == TranscodeStatus.WrongType) return new DecodedState(null, Reject.WrongType);
+  return new DecodedState(t.state, Reject.None);
 }
 
-/** Decodes an exchange Struct that is already bytes (TCP payload, or decoded base64). */
-export function decodeExchangeStruct(bytes: ArrayBuffer, additionalLabels: Array<string>): Decoded {
-  const s = decodeStruct(bytes);
-  if (s === null) return new Decoded(null, Reject.BadProtobuf);
-  return peerFromTree(s, additionalLabels);
-}
-
-export function peerFromTree(s: JsonValue, additionalLabels: Array<string>): Decoded {
-  if (!exchangeTypesValid(s, additionalLabels)) return new Decoded(null, Reject.WrongType);
-  return new Decoded(peerFromExchange(s, additionalLabels), Reject.None);
+export class DecodedState {
+  constructor(public state: ArrayBuffer | null, public reason: Reject) {}
 }
 
 /** Decodes a received header value. Never aborts; bounded by maxBytes before any decoding. */
@@ -90,5 +71,7 @@ export function decodeHeaderValue(value: ArrayBuffer, maxBytes: i32, additionalL
   if (value.byteLength > maxBytes) return new Decoded(null, Reject.TooLarge);
   const raw = base64DecodeBytes(value);
   if (raw === null) return new Decoded(null, Reject.BadBase64);
-  return decodeExchangeStruct(raw, additionalLabels);
+  const d = decodeExchangeBytes(raw, new ExchangeTranscoder(additionalLabels), new ArrayBuffer(0), PeerSource.Headers);
+  if (d.state === null) return new Decoded(null, d.reason);
+  return new Decoded(decodePeerState(d.state!), Reject.None);
 }

@@ -12,7 +12,9 @@ import { base64Encode } from "../../shared/codec/base64";
 import { DiscoveryEnv, discoverFromHeaders, discover, stripHeaders, Outcome, Seen } from "./discovery";
 import { HttpCounters } from "./counters";
 import { HeaderMap, addHeader, removeHeader, getHeader, getPropertyBytes, setProperty, propertyPath, getMetric } from "../../shared/abi/host";
-import { PeerSide } from "../../shared/peer/filter_state";
+import { PeerSide, encodePeerState } from "../../shared/peer/filter_state";
+import { ExchangeTranscoder, TranscodeStatus } from "../../shared/peer/transcode";
+import { peerFromExchange } from "../../shared/peer/exchange";
 // The ABI layer's malloc, as in the built filter: header reads land in the view scratch (values
 // over 4 KiB take the spilled-buffer path, covered below).
 export { malloc } from "../../shared/abi/exports";
@@ -97,6 +99,62 @@ describe("header value", () => {
     expect(decodeHeaderValue(new ArrayBuffer(1 << 20), 8192, []).reason).toBe(Reject.TooLarge);
     // Unknown keys and unknown types under unread keys are fine (a full pre-1.24 payload).
     expect(decodeHeaderValue(exchangeValue("{\"PLATFORM_METADATA\":{\"a\":1},\"MESH_ID\":\"m\",\"LABELS\":{\"pod-template-hash\":5}}"), 8192, []).reason).toBe(Reject.None);
+  });
+});
+
+/** The filter-state bytes the tree reading (peerFromExchange + encodePeerState) gives for a payload. */
+function viaTree(json: string, labels: Array<string>, id: string, source: PeerSource): ArrayBuffer {
+  const p = peerFromExchange(parseJson(json).value!, labels);
+  p.id = id;
+  p.source = source;
+  return encodePeerState(p);
+}
+
+function same(a: ArrayBuffer, b: ArrayBuffer): bool {
+  return a.byteLength == b.byteLength && memory.compare(changetype<usize>(a), changetype<usize>(b), a.byteLength) == 0;
+}
+
+describe("exchange transcoder (the miss path)", () => {
+  it("writes the same filter-state bytes as the tree reading, for every field and label shape", () => {
+    const cases = [
+      "{\"NAME\":\"p-0\",\"NAMESPACE\":\"ns\",\"WORKLOAD_NAME\":\"p\",\"CLUSTER_ID\":\"c\",\"OWNER\":\"kubernetes://apis/apps/v1/namespaces/ns/deployments/p\",\"LABELS\":{\"app\":\"a\",\"version\":\"v\",\"service.istio.io/canonical-name\":\"s\",\"service.istio.io/canonical-revision\":\"r\",\"role\":\"x\",\"zone\":\"\",\"other\":\"o\"}}",
+      "{}",
+      "{\"LABELS\":{}}",
+      "{\"OWNER\":\"kubernetes://apis/batch/v1/namespaces/ns/cronjobs/nightly\",\"WORKLOAD_NAME\":\"nightly\",\"SERVICE_ACCOUNT\":\"sa\"}",
+      "{\"OWNER\":\"short\",\"WORKLOAD_NAME\":\"a-much-longer-name\",\"PLATFORM_METADATA\":{\"x\":[1,true,null,{\"y\":\"z\"}]}}",
+      "{\"NAME\":\"\u00e9t\u00e9-\u4e2d\",\"LABELS\":{\"role\":\"\u00fc\"}}",
+    ];
+    const labelSets: Array<Array<string>> = [[], ["role"], ["zone", "role", "role", "app"]];
+    for (let i = 0; i < cases.length; i++) {
+      const raw = encodeStruct(parseJson(cases[i]).value!);
+      for (let j = 0; j < labelSets.length; j++) {
+        const t = new ExchangeTranscoder(labelSets[j]);
+        const id = bytes("sidecar~1~x");
+        expect(t.transcode(raw, changetype<usize>(id), id.byteLength, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+        expect(same(t.state, viaTree(cases[i], labelSets[j], "sidecar~1~x", PeerSource.Headers))).toBe(true);
+        expect(t.transcode(raw, 0, 0, PeerSource.Tcp)).toBe(TranscodeStatus.Ok);
+        expect(same(t.state, viaTree(cases[i], labelSets[j], "", PeerSource.Tcp))).toBe(true);
+      }
+    }
+  });
+  it("last map entry wins for a repeated key, as protobuf maps do", () => {
+    const a = encodeStruct(parseJson("{\"NAME\":\"first\"}").value!);
+    const b = encodeStruct(parseJson("{\"NAME\":\"second\"}").value!);
+    const both = new ArrayBuffer(a.byteLength + b.byteLength);
+    memory.copy(changetype<usize>(both), changetype<usize>(a), a.byteLength);
+    memory.copy(changetype<usize>(both) + a.byteLength, changetype<usize>(b), b.byteLength);
+    const t = new ExchangeTranscoder([]);
+    expect(t.transcode(both, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+    expect(decodePeerState(t.state)!.name).toBe("second");
+  });
+  it("refuses invalid UTF-8 anywhere in the Struct (proto3 strings; ParseFromString fails on it)", () => {
+    const ok = encodeStruct(parseJson("{\"MESH_ID\":\"ab\"}").value!);
+    const t = new ExchangeTranscoder([]);
+    expect(t.transcode(ok, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.Ok);
+    // Replace the value's "ab" with 0xC3 0x28 (a broken two-byte sequence).
+    store<u8>(changetype<usize>(ok) + ok.byteLength - 2, 0xc3);
+    store<u8>(changetype<usize>(ok) + ok.byteLength - 1, 0x28);
+    expect(t.transcode(ok, 0, 0, PeerSource.Headers)).toBe(TranscodeStatus.BadProtobuf);
   });
 });
 
@@ -187,6 +245,8 @@ describe("peer cache", () => {
   });
 });
 
+const NO_LABELS = new ExchangeTranscoder([]);
+
 describe("tcp frame", () => {
   it("round-trips metadata and id, and drains exactly the frame", () => {
     const f = buildFrame(parseJson("{\"NAME\":\"db-0\",\"NAMESPACE\":\"data\",\"LABELS\":{}}").value!, "sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
@@ -194,27 +254,29 @@ describe("tcp frame", () => {
     // Followed by application bytes.
     const withApp = new ArrayBuffer(f.byteLength + 3);
     memory.copy(changetype<usize>(withApp), changetype<usize>(f), f.byteLength);
-    const r = parseFrame(withApp, 65536, []);
+    const r = parseFrame(withApp, 65536, new ExchangeTranscoder([]));
     expect(r.status).toBe(FrameStatus.Done);
     expect(r.consumed).toBe(f.byteLength);
-    expect(r.peer!.name).toBe("db-0");
-    expect(r.peer!.id).toBe("sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
-    expect(r.peer!.source).toBe(PeerSource.Tcp);
+    const peer = decodePeerState(r.state!)!;
+    expect(peer.name).toBe("db-0");
+    expect(peer.id).toBe("sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
+    expect(String.UTF8.decode(r.id!)).toBe("sidecar~10.0.0.9~db-0.data~data.svc.cluster.local");
+    expect(peer.source).toBe(PeerSource.Tcp);
   });
   it("waits for a partial frame, rejects bad magic at the first differing byte, and bounds the length", () => {
     const f = buildFrame(parseJson("{\"NAME\":\"a\"}").value!, "id");
-    for (let i = 1; i < f.byteLength; i++) expect(parseFrame(f.slice(0, i), 65536, []).status).toBe(FrameStatus.NeedMore);
-    expect(parseFrame(bytes("G"), 65536, []).reason).toBe(Reject.BadMagic);
-    expect(parseFrame(bytes("GET / HTTP/1.1\r\n"), 65536, []).reason).toBe(Reject.BadMagic);
+    for (let i = 1; i < f.byteLength; i++) expect(parseFrame(f.slice(0, i), 65536, NO_LABELS).status).toBe(FrameStatus.NeedMore);
+    expect(parseFrame(bytes("G"), 65536, NO_LABELS).reason).toBe(Reject.BadMagic);
+    expect(parseFrame(bytes("GET / HTTP/1.1\r\n"), 65536, NO_LABELS).reason).toBe(Reject.BadMagic);
     const huge = new ArrayBuffer(8);
     store<u32>(changetype<usize>(huge), bswap<u32>(MX_MAGIC));
     store<u32>(changetype<usize>(huge) + 4, bswap<u32>(0xfffffff0));
-    expect(parseFrame(huge, 65536, []).reason).toBe(Reject.FrameTooLarge);
+    expect(parseFrame(huge, 65536, NO_LABELS).reason).toBe(Reject.FrameTooLarge);
     const garbage = new ArrayBuffer(12);
     store<u32>(changetype<usize>(garbage), bswap<u32>(MX_MAGIC));
     store<u32>(changetype<usize>(garbage) + 4, bswap<u32>(4));
     store<u32>(changetype<usize>(garbage) + 8, 0xffffffff);
-    expect(parseFrame(garbage, 65536, []).status).toBe(FrameStatus.Invalid);
+    expect(parseFrame(garbage, 65536, NO_LABELS).status).toBe(FrameStatus.Invalid);
   });
 });
 
@@ -258,7 +320,7 @@ describe("workload table", () => {
   });
 });
 
-// istio_headers against the fake host (tests/unit/fake-host.js): header maps and filter state.
+// istio_headers against the spec host (tests/unit/spec-host.ts, the test host's wasm layer): header maps and filter state.
 const MD = "x-istio-peer-metadata";
 const ID = "x-istio-peer-id";
 const EMD = "x-envoy-peer-metadata";
@@ -269,7 +331,13 @@ const PEER_ID = propertyPath(["downstream_peer_id"]);
 function headerEnv(config: string): DiscoveryEnv {
   const e = new DiscoveryEnv();
   e.configure(parseConfig(config).config!);
-  e.counters = new HttpCounters();
+  const c = new HttpCounters();
+  e.counters = c;
+  // The host keeps one stat per name (Envoy dedups defines across contexts), so every env's
+  // counters start from whatever earlier cases left: counter() reports the change since here.
+  const ids = [c.cacheMiss, c.cacheEvicted, c.discoveryHit, c.notFound];
+  for (let i = 1; i < c.rejected.length; i++) ids.push(c.rejected[i]);
+  for (let i = 0; i < ids.length; i++) baseline.set(ids[i], getMetric(ids[i]));
   return e;
 }
 
@@ -298,7 +366,8 @@ function value(workload: string): string {
   return String.UTF8.decode(exchangeValue("{\"NAME\":\"" + workload + "-0\",\"WORKLOAD_NAME\":\"" + workload + "\",\"LABELS\":{}}"));
 }
 
-function counter(id: u32): u64 { return getMetric(id); }
+const baseline = new Map<u32, u64>();
+function counter(id: u32): u64 { return getMetric(id) - (baseline.has(id) ? baseline.get(id) : 0); }
 
 describe("istio_headers discovery", () => {
   it("a miss decodes and caches; a hit finds the entry from the id view and compares the value in place", () => {
@@ -320,14 +389,24 @@ describe("istio_headers discovery", () => {
     expect(counter(c.cacheMiss)).toBe(1);
   });
 
-  it("serves a cached id when the value header is missing (Istio), and records both presets absent", () => {
+  // Istio proxy@068793d292d354e9ee507da2101faffdf5409bd1 peer_metadata/filter.cc,
+  // MXMethod::derivePeerInfo: `if (!peer_info.empty()) return lookup(peer_id, peer_info); return {};`
+  // -- the cache is consulted only when a non-empty metadata header came with the id.
+  it("a cached id without a metadata header is not a peer (Istio), and both presets are recorded absent", () => {
     const env = headerEnv("");
     reset(HeaderMap.RequestHeaders, [MD, value("beta"), ID, "id-beta"]);
-    discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream);
-    reset(HeaderMap.RequestHeaders, [ID, "id-beta"]);
     expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    reset(HeaderMap.RequestHeaders, [ID, "id-beta"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
     expect(env.seen).toBe(Seen.ID | Seen.NO_MD | Seen.NO_OTHER_MD);
-    expect(workloadWritten()).toBe("beta");
+    expect(workloadWritten()).toBe("");
+    expect(idWritten()).toBe("");
+    // An empty metadata header is no metadata either (peer_info.empty()), cached id or not; it was
+    // still seen, so downstream propagation answers it.
+    reset(HeaderMap.RequestHeaders, [ID, "id-beta", MD, ""]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
+    expect(env.seen).toBe(Seen.ID | Seen.MD);
+    expect(workloadWritten()).toBe("");
     // An unknown id without a value: nothing found, nothing written.
     reset(HeaderMap.RequestHeaders, [ID, "id-unknown"]);
     expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
@@ -335,6 +414,50 @@ describe("istio_headers discovery", () => {
     reset(HeaderMap.RequestHeaders, []);
     expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Absent);
     expect(env.seen).toBe(Seen.NO_MD | Seen.NO_OTHER_MD | Seen.NO_ID | Seen.NO_OTHER_ID);
+  });
+
+  // Envoy's Base64::decodeWithoutPadding (used by MXMethod::lookup) accepts both forms, so they are
+  // one metadata value: neither a mismatch nor a second decode.
+  it("padded and unpadded base64 of the same bytes hit the same cache entry", () => {
+    const env = headerEnv("");
+    const c = env.counters!;
+    // 1 + 4 + ... : pick a payload whose base64 needs padding.
+    let padded = value("pad");
+    let w = "pad";
+    while (!padded.endsWith("=")) { w += "x"; padded = value(w); }
+    let unpadded = padded;
+    while (unpadded.endsWith("=")) unpadded = unpadded.substring(0, unpadded.length - 1);
+    reset(HeaderMap.RequestHeaders, [MD, padded, ID, "id-pad"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    reset(HeaderMap.RequestHeaders, [MD, unpadded, ID, "id-pad"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(workloadWritten()).toBe(w);
+    reset(HeaderMap.RequestHeaders, [MD, padded, ID, "id-pad"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(counter(c.cacheMiss)).toBe(1);
+    expect(counter(c.rejected[Reject.IdMismatch])).toBe(0);
+    // Unpadded first, padded next: the same.
+    const env2 = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [MD, unpadded, ID, "id-pad2"]);
+    expect(discoverFromHeaders(env2, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    reset(HeaderMap.RequestHeaders, [MD, padded, ID, "id-pad2"]);
+    expect(discoverFromHeaders(env2, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(counter(env2.counters!.cacheMiss)).toBe(1);
+  });
+
+  it("a reconfigure that changes additional_labels empties the cache; one that does not keeps it", () => {
+    const env = headerEnv("");
+    reset(HeaderMap.RequestHeaders, [MD, String.UTF8.decode(exchangeValue("{\"WORKLOAD_NAME\":\"lab\",\"LABELS\":{\"role\":\"db\"}}")), ID, "id-lab"]);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(decodePeerState(getPropertyBytes(PEER)!)!.label("role")).toBe("");
+    env.configure(parseConfig("{}").config!);
+    expect(env.cache.size).toBe(1);
+    env.configure(parseConfig("{\"additional_labels\":[\"role\"]}").config!);
+    expect(env.cache.size).toBe(0);
+    expect(discoverFromHeaders(env, HeaderMap.RequestHeaders, PeerSide.Downstream)).toBe(Outcome.Found);
+    expect(decodePeerState(getPropertyBytes(PEER)!)!.label("role")).toBe("db");
+    env.configure(parseConfig("{\"additional_labels\":[\"role\"],\"max_header_bytes\":4096}").config!);
+    expect(env.cache.size).toBe(1);
   });
 
   it("refuses a cached id that arrives with different metadata, counts it, and decodes afresh next time", () => {

@@ -1,11 +1,14 @@
-// Specs for the ABI layer against the fake host in tests/unit/fake-host.js.
+// Specs for the ABI layer against the test host's wasm layer (tests/unit/spec-host.ts): one HTTP
+// stream context, Envoy's rules (a proxy_set_property(X) value reads back as property X, served
+// from filter state `wasm.X`).
 import {
   Context, RootContext, HeadersStatus, HeaderMap, MetricType, WasmResult, registerRootContext,
   addHeader, getHeader, replaceHeader, removeHeader, getHeaderPairs, getHeaderMapByteSize,
   propertyPath, getPropertyString, getPropertyI64, getPropertyBool, setProperty,
   getPropertyView, getHeaderView, viewPtr, viewEquals, viewStartsWith, viewCopy, viewString, defineMetric, incrementMetric, recordMetric, getMetric,
-  getSharedData, setSharedData, findRootFactory, nowNanos,
+  getSharedData, setSharedData, findRootFactory, nowNanos, setHeaderPairs,
 } from "./index";
+import { HeaderPair } from "./pairs";
 import {
   proxy_on_context_create, proxy_on_vm_start, proxy_on_configure, proxy_on_request_headers, proxy_on_response_headers,
   proxy_on_log, proxy_on_done, proxy_on_delete, proxy_on_downstream_data, proxy_on_tick,
@@ -30,7 +33,7 @@ registerRootContext((id: u32): RootContext => new SpecRoot(id), "spec_root");
 
 describe("export table", () => {
   it("creates the root for any root_id in a single-filter module and dispatches streams to it", () => {
-    // The fake host answers plugin_root_id with "fake_root", which is not the registered name.
+    // The spec host answers plugin_root_id with "fake_root", which is not the registered name.
     proxy_on_context_create(1, 0);
     expect(proxy_on_vm_start(1, 0)).toBe(true);
     expect(proxy_on_configure(1, 0)).toBe(true);
@@ -97,11 +100,21 @@ describe("host wrappers", () => {
     expect(getHeader(HeaderMap.RequestHeaders, "x-a")).toBeNull();
   });
 
+  // Envoy's header maps lower-case keys on every write path, set_header_map_pairs included
+  // (the old fake host left set_header_map_pairs unimplemented).
+  it("replaces a whole map with set_header_map_pairs, lower-casing the names", () => {
+    expect(setHeaderPairs(HeaderMap.ResponseHeaders, [new HeaderPair("X-One", "1"), new HeaderPair("x-two", "2")])).toBe(WasmResult.Ok);
+    const pairs = getHeaderPairs(HeaderMap.ResponseHeaders);
+    expect(pairs.length).toBe(2);
+    expect(pairs[0].key).toBe("x-one");
+    expect(getHeader(HeaderMap.ResponseHeaders, "X-TWO")).toBe("2");
+  });
+
   it("reads and writes properties through NUL-separated paths", () => {
     expect(getPropertyString(propertyPath(["plugin_root_id"]))).toBe("fake_root");
     expect(getPropertyString(propertyPath(["request", "path"]))).toBeNull();
     expect(setProperty(propertyPath(["peer"]), String.UTF8.encode("v"))).toBe(WasmResult.Ok);
-    expect(getPropertyString(propertyPath(["wasm", "peer"]))).toBe("v");
+    expect(getPropertyString(propertyPath(["peer"]))).toBe("v");
     expect(nowNanos()).toBe(1700000000000000000);
   });
 
@@ -136,18 +149,18 @@ describe("host wrappers", () => {
 describe("fixed-size property reads", () => {
   it("reads int64 and bool properties, and falls back for absent, short or long values", () => {
     const st = propertyPath(["spec_i64"]);
-    // Values are planted through proxy_set_property, which the fake host stores as wasm.<path>.
+    // Values are planted through proxy_set_property (filter state wasm.<path>, read back as <path>).
     const eight = new ArrayBuffer(8);
     store<i64>(changetype<usize>(eight), -1234567890123);
     setProperty(st, eight);
-    expect(getPropertyI64(propertyPath(["wasm", "spec_i64"]), 7)).toBe(-1234567890123);
+    expect(getPropertyI64(propertyPath(["spec_i64"]), 7)).toBe(-1234567890123);
     const one = new ArrayBuffer(1);
     store<u8>(changetype<usize>(one), 1);
     setProperty(propertyPath(["spec_bool"]), one);
-    expect(getPropertyBool(propertyPath(["wasm", "spec_bool"]), false)).toBe(true);
-    expect(getPropertyI64(propertyPath(["wasm", "spec_bool"]), 7)).toBe(7); // 1 byte is not an int64
+    expect(getPropertyBool(propertyPath(["spec_bool"]), false)).toBe(true);
+    expect(getPropertyI64(propertyPath(["spec_bool"]), 7)).toBe(7); // 1 byte is not an int64
     setProperty(propertyPath(["spec_long"]), new ArrayBuffer(40));
-    expect(getPropertyI64(propertyPath(["wasm", "spec_long"]), 9)).toBe(9);   // larger than the scratch
+    expect(getPropertyI64(propertyPath(["spec_long"]), 9)).toBe(9);   // larger than the scratch
     expect(getPropertyI64(propertyPath(["absent"]), 5)).toBe(5);
     expect(getPropertyBool(propertyPath(["absent"]), true)).toBe(true);
   });
@@ -156,7 +169,7 @@ describe("fixed-size property reads", () => {
 describe("view reads", () => {
   it("looks at property and header bytes in place, and copies only on request", () => {
     setProperty(propertyPath(["spec_view"]), String.UTF8.encode("outbound|9080||ratings"));
-    const n = getPropertyView(propertyPath(["wasm", "spec_view"]));
+    const n = getPropertyView(propertyPath(["spec_view"]));
     expect(n).toBe(22);
     expect(viewEquals(n, String.UTF8.encode("outbound|9080||ratings"))).toBe(true);
     expect(viewEquals(n, String.UTF8.encode("outbound|9080||reviews"))).toBe(false);
@@ -166,12 +179,12 @@ describe("view reads", () => {
     expect(viewString(n)).toBe("outbound|9080||ratings");
     // The next view read reuses the scratch; the copy is unaffected.
     setProperty(propertyPath(["spec_view2"]), String.UTF8.encode("xx"));
-    expect(getPropertyView(propertyPath(["wasm", "spec_view2"]))).toBe(2);
+    expect(getPropertyView(propertyPath(["spec_view2"]))).toBe(2);
     expect(String.UTF8.decode(copy)).toBe("outbound|9080||ratings");
     expect(getPropertyView(propertyPath(["absent"]))).toBe(-1);
     expect(viewEquals(-1, new ArrayBuffer(0))).toBe(false);
     setProperty(propertyPath(["spec_empty"]), new ArrayBuffer(0));
-    expect(getPropertyView(propertyPath(["wasm", "spec_empty"]))).toBe(0);
+    expect(getPropertyView(propertyPath(["spec_empty"]))).toBe(0);
     expect(viewString(0)).toBe("");
   });
 
@@ -179,11 +192,11 @@ describe("view reads", () => {
     const big = new ArrayBuffer(5000);
     for (let i = 0; i < 5000; i++) store<u8>(changetype<usize>(big) + i, <u8>(i & 0x7f));
     setProperty(propertyPath(["spec_big"]), big);
-    const n = getPropertyView(propertyPath(["wasm", "spec_big"]));
+    const n = getPropertyView(propertyPath(["spec_big"]));
     expect(n).toBe(5000);
     expect(viewEquals(n, big)).toBe(true);
     expect(load<u8>(viewPtr() + 4999)).toBe(<u8>(4999 & 0x7f));
-    expect(getPropertyI64(propertyPath(["wasm", "spec_big"]), 3)).toBe(3);
+    expect(getPropertyI64(propertyPath(["spec_big"]), 3)).toBe(3);
   });
 
   it("reads header values as views", () => {

@@ -19,7 +19,7 @@ describe("multi-filter module (suite.wasm)", () => {
   });
 
   it("fails the plugin (vm_start/configure false), without trapping, for a root_id it does not serve", () => {
-    // The fake host reports plugin_root_id "fake_root"; the error log names it and the served ids.
+    // The spec host reports plugin_root_id "fake_root"; the error log names it and the served ids.
     proxy_on_context_create(1, 0);
     expect(proxy_on_vm_start(1, 0)).toBe(false);
     expect(proxy_on_configure(1, 0)).toBe(false);

@@ -1,4 +1,4 @@
-import { ProtoReader, ProtoWriter, WireType, encodeStruct, decodeStruct, encodeValue, decodeValue, encodeAny, decodeAny, STRUCT_TYPE_URL, PROTO_MAX_DEPTH } from "./protobuf";
+import { ProtoReader, ProtoWriter, WireType, encodeStruct, decodeStruct, encodeValue, decodeValue, encodeAny, decodeAny, STRUCT_TYPE_URL, PROTO_MAX_DEPTH, validUtf8 } from "./protobuf";
 import { JsonValue, parseJson } from "./json";
 
 function hex(b: ArrayBuffer): string {
@@ -139,5 +139,41 @@ describe("google.protobuf.Any", () => {
   it("rejects a truncated Any", () => {
     const b = encodeAny(STRUCT_TYPE_URL, new ArrayBuffer(10));
     expect(decodeAny(b.slice(0, b.byteLength - 1))).toBeNull();
+  });
+});
+
+describe("reader reuse and UTF-8", () => {
+  it("enter() steps into a nested message by narrowing end, without a new reader", () => {
+    // field 1 = { field 2 varint 5 }, then field 3 varint 7
+    const b = unhex("0a0210051807");
+    const r = new ProtoReader(new ArrayBuffer(0));
+    r.reset(b);
+    expect(r.tag()).toBe(true);
+    const e = r.enter();
+    const outer = r.end;
+    r.end = e;
+    expect(r.tag()).toBe(true);
+    expect(r.field).toBe(2);
+    expect(r.varint()).toBe(5);
+    expect(r.tag()).toBe(false);
+    r.pos = e;
+    r.end = outer;
+    expect(r.tag()).toBe(true);
+    expect(r.field).toBe(3);
+    expect(r.varint()).toBe(7);
+    // A length that overruns fails the reader.
+    r.reset(unhex("0a0510"));
+    r.tag();
+    expect(r.enter()).toBe(0);
+    expect(r.ok).toBe(false);
+  });
+  it("validUtf8 accepts well-formed text and refuses overlongs, surrogates, truncations and > U+10FFFF", () => {
+    const ok = String.UTF8.encode("ascii long enough for the 8-byte path, été, 中文, 😀");
+    expect(validUtf8(changetype<usize>(ok), ok.byteLength)).toBe(true);
+    const bad = ["c0af", "eda080", "e282", "f4908080", "80", "ff"];
+    for (let i = 0; i < bad.length; i++) {
+      const b = unhex(bad[i]);
+      expect(validUtf8(changetype<usize>(b), b.byteLength)).toBe(false);
+    }
   });
 });

@@ -39,6 +39,29 @@ export class ProtoReader {
     this.end = changetype<usize>(buf) + <usize>e;
   }
 
+  /** Points this reader at bytes [start, end) of `buf`, so one reader is reused without allocating. */
+  reset(buf: ArrayBuffer, start: i32 = 0, end: i32 = -1): void {
+    const len = buf.byteLength;
+    const e = end < 0 || end > len ? len : end;
+    const s = start < 0 ? 0 : (start > e ? e : start);
+    this.buf = buf;
+    this.pos = changetype<usize>(buf) + <usize>s;
+    this.end = changetype<usize>(buf) + <usize>e;
+    this.ok = true;
+  }
+
+  /**
+   * Steps into the length-delimited value of the last tag() without a new reader: reads the length
+   * prefix, leaves pos at the value's first byte and returns the address just past it. The caller
+   * narrows `end` to that address while reading inside and restores it after (sub() allocates).
+   * 0 (and the reader failed) when the length overruns.
+   */
+  enter(): usize {
+    const len = this.varint();
+    if (!this.ok || len > <u64>(this.end - this.pos)) { this.fail(); return 0; }
+    return this.pos + <usize>len;
+  }
+
   get remaining(): usize { return this.end - this.pos; }
   get atEnd(): bool { return this.pos >= this.end; }
   /** Offset of the read position inside `buf`. */
@@ -142,6 +165,36 @@ export class ProtoReader {
     }
     return this.ok;
   }
+}
+
+/**
+ * Whether [p, p+n) is well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF):
+ * what a proto3 `string` must hold for protobuf's C++ parser to accept the message.
+ */
+export function validUtf8(p: usize, n: i32): bool {
+  const end = p + <usize>n;
+  while (p < end) {
+    // Eight ASCII bytes at a time.
+    if (p + 8 <= end && (load<u64>(p) & 0x8080808080808080) == 0) { p += 8; continue; }
+    const b = <u32>load<u8>(p);
+    if (b < 0x80) { p++; continue; }
+    let need: i32;
+    let min: u32;
+    let cp: u32;
+    if ((b & 0xe0) == 0xc0) { need = 1; min = 0x80; cp = b & 0x1f; }
+    else if ((b & 0xf0) == 0xe0) { need = 2; min = 0x800; cp = b & 0x0f; }
+    else if ((b & 0xf8) == 0xf0) { need = 3; min = 0x10000; cp = b & 0x07; }
+    else return false;
+    if (p + 1 + <usize>need > end) return false;
+    for (let i = 1; i <= need; i++) {
+      const c = <u32>load<u8>(p + <usize>i);
+      if ((c & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    p += 1 + <usize>need;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
 import { grpcFrame, grpcUnframe, type DemoReport } from "../demo/app";
 import { spiffeId } from "../certs/generate";
+
+/** Waits for a condition the proxies reach asynchronously (at most 2 s), instead of sleeping a fixed time. */
+const until = async (f: () => boolean) => {
+  for (let t0 = Date.now(); !f() && Date.now() - t0 < 2000;) await new Promise((r) => setTimeout(r, 2));
+};
 import type { StreamInfo, WasmRuntime, WasmRuntimeOptions } from "../host/api";
 
 const ROOT = process.cwd();
@@ -187,8 +192,9 @@ describe("e2e: client sidecar -> mTLS -> server sidecar -> demo app", () => {
     const grpcOf = async (path: string) => {
       const before = { client: seenStreams.client.length, server: seenStreams.server.length };
       const r = await h2(demo.urls.http, { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" }, grpcFrame(Buffer.from("x")));
-      await new Promise((res) => setTimeout(res, 20)); // access-log phase runs after the response
       const last = (l: StreamInfo[], from: number) => l.slice(from).filter((si) => si.durationNs !== undefined).at(-1);
+      // The access-log phase runs after the response: wait for it on both sidecars, not for a time.
+      await until(() => !!last(seenStreams.client, before.client) && !!last(seenStreams.server, before.server));
       return { status: r.status, client: last(seenStreams.client, before.client)?.grpcStatus, server: last(seenStreams.server, before.server)?.grpcStatus };
     };
     assert.deepEqual(await grpcOf("/demo.Echo/Echo"), { status: 200, client: 0, server: 0 });
@@ -198,8 +204,8 @@ describe("e2e: client sidecar -> mTLS -> server sidecar -> demo app", () => {
   it("StreamInfo the wasm filters get is real: mTLS with SPIFFE URI SANs, direction, upstream facts", async () => {
     const r = await h1(`${demo.urls.http}/identity`, { headers: { "x-probe": "identity" } });
     assert.equal(r.status, 200);
-    await new Promise((res) => setTimeout(res, 20)); // access-log phase runs after the response
     const isProbe = (si: StreamInfo) => si.responseCode === 200 && si.routeName === "default" && si.durationNs !== undefined;
+    await until(() => seenStreams.server.some(isProbe) && seenStreams.client.some(isProbe)); // access-log phase runs after the response
     const server = seenStreams.server.filter(isProbe).at(-1)!;
     const client = seenStreams.client.filter(isProbe).at(-1)!;
     assert.ok(server && client, "both sidecars ran the wasm filter for the request");

@@ -202,6 +202,12 @@ export interface WasmRuntimeOptions {
   clusters: ClusterManager;
   stats: StatsStore;
   log: LogSink;
+  /**
+   * The host's clock for proxy_get_current_time_nanoseconds, in ns since the epoch (default: the
+   * system clock). Tests pass their own and advance it, then run the tick themselves
+   * (WasmPlugin.tick), instead of sleeping through real time.
+   */
+  clock?: () => bigint;
 }
 
 /** A plugin loaded and configured on every worker (canary passed). */

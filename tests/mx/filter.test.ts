@@ -3,11 +3,13 @@
 // workload discovery, configuration errors and the bad-input table.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
 import {
   Sidecar, CLIENT_NODE, SERVER_NODE, INBOUND, OUTBOUND, header, peerState, peerId, PEER_UNKNOWN,
 } from "./sidecar";
 import { pbDecodeStruct, pbEncodeStruct } from "./codec";
 import type { HeaderList } from "../host/api";
+import { immediate } from "../host/conformance/harness";
 
 const MD = "x-istio-peer-metadata";
 const ID = "x-istio-peer-id";
@@ -66,11 +68,14 @@ test("server sidecar: decodes and strips request headers, answers only what was 
   assert.equal(down.id, CLIENT_NODE().id);
   assert.equal(peerId(both.state, "downstream"), CLIENT_NODE().id);
 
-  // Only the id (now cached): only -id answered, peer still found from the cache.
+  // Only the id (cached by now): only -id answered (TestHTTPExchange), and no peer: Istio's
+  // MXMethod::derivePeerInfo looks the cache up only when a metadata header came with the id
+  // (istio/proxy@068793d292d354e9ee507da2101faffdf5409bd1 peer_metadata/filter.cc).
   const onlyId = server.http(out.filter(([k]) => k === ID), []);
   assert.deepEqual(header(onlyId.response, ID), [SERVER_NODE().id]);
   assert.deepEqual(header(onlyId.response, MD), []);
-  assert.equal(peerState(onlyId.state, "downstream")!.workload, "productpage-v1");
+  assert.equal(peerState(onlyId.state, "downstream"), undefined);
+  assert.equal(peerId(onlyId.state, "downstream"), PEER_UNKNOWN);
 
   // Nothing: nothing answered, peer unknown (source 10.1.2.3 is not in any table).
   const none = server.http([], []);
@@ -133,7 +138,7 @@ test("workload table from a control endpoint: fetched once per proxy, shared wit
   await s.load({ ...INBOUND, workload_discovery: { cluster: "wds", path: "/debug/workloads", refresh_interval_ms: 60000 } });
   s.plugin.tick(0);
   s.plugin.tick(1);
-  await new Promise((r) => setTimeout(r, 20));
+  await immediate(); // the fake cluster answers in microtasks; its callback has run by now
   s.plugin.tick(0);
   s.plugin.tick(1);
   assert.equal(s.clusters.calls.length, 1, "one fetch for two workers");
@@ -196,4 +201,27 @@ test("cache stays bounded: 1,000 distinct ids through a 500-entry cache", async 
   assert.equal(s.counter("peer_metadata.cache_miss"), 1000);
   // Overflow at 501 entries evicts 125: 1000 inserts -> 4 evictions.
   assert.equal(s.counter("peer_metadata.cache_evicted"), 500);
+});
+
+// Istio's filter always has its node (LocalInfo). A host that cannot serve xds.node (nor the
+// pre-1.24 top-level `node`) gets no exchange headers from us: an empty x-istio-peer-id and an
+// empty payload would claim a peer that says nothing. The test host always serves the node, so
+// this runs in the bench's in-process host, which serves only the properties it is given.
+test("without a readable xds.node no exchange headers are sent, in either direction", async () => {
+  const { instantiate, Stream, header: H, hasHeader } = await import("../bench/bench-host");
+  const file = path.join(process.cwd(), "dist", "peer_metadata.wasm");
+  const req = () => [H(":method", "GET"), H(":path", "/"), H(":authority", "ratings")];
+  const out = instantiate(file, { rootId: "peer_metadata", config: JSON.stringify(OUTBOUND), properties: [] });
+  const s1 = out.request(new Stream(req(), [H(":status", "200")]));
+  for (const n of [MD, ID, "x-envoy-peer-metadata", "x-envoy-peer-metadata-id"]) assert.equal(hasHeader(s1.request, n), false, `request ${n}`);
+  const inb = instantiate(file, { rootId: "peer_metadata", config: JSON.stringify(INBOUND), properties: [] });
+  const peer = pbEncodeStruct({ NAME: "p-0", WORKLOAD_NAME: "p", LABELS: {} }).toString("base64");
+  const s2 = inb.request(new Stream([...req(), H(MD, peer), H(ID, "id-p")], [H(":status", "200")]));
+  assert.equal(hasHeader(s2.response, MD) || hasHeader(s2.response, ID), false, "no answer on the response");
+  // Discovery still works: the caller is recorded.
+  assert.ok(s2.stateValue("downstream_peer"));
+  // With the node, the same configurations do send (the check above is not vacuous).
+  const withNode = instantiate(file, { rootId: "peer_metadata", config: JSON.stringify(OUTBOUND), properties: [["xds\0node\0id", Buffer.from("sidecar~1~a.b~b.svc")]] });
+  const s3 = withNode.request(new Stream(req(), [H(":status", "200")]));
+  assert.equal(hasHeader(s3.request, ID), true);
 });

@@ -37,11 +37,18 @@ export class Sidecar {
   stats: EnvoyStatsStore = createStatsStore([]) as EnvoyStatsStore;
   runtime: WasmRuntimeHandle;
   plugin!: WasmPlugin;
+  /** The host's clock (ns): tests advance it and run the tick themselves instead of sleeping. */
+  nowNs = 1_700_000_000_000_000_000n;
 
   constructor(public node: NodeInfo, public workers = 1) {
     this.logs.logLevel = 2;
-    this.runtime = createWasmRuntime({ workers, node, clusters: this.clusters, stats: this.stats, log: this.logs.sink }) as WasmRuntimeHandle;
+    this.runtime = createWasmRuntime({
+      workers, node, clusters: this.clusters, stats: this.stats, log: this.logs.sink, clock: () => this.nowNs,
+    }) as WasmRuntimeHandle;
   }
+
+  /** Moves the host's clock forward by `ms`. */
+  advance(ms: number): void { this.nowNs += BigInt(ms) * 1_000_000n; }
 
   async load(config: unknown, kind: "http" | "network" = "http", rootId = kind === "http" ? "peer_metadata" : "peer_metadata_tcp"): Promise<this> {
     this.plugin = await this.runtime.loadPlugin(pluginConfig(MODULE(), {

@@ -145,3 +145,89 @@ test("direction auto follows xds.listener_direction", async () => {
   assert.equal(feed("onData", inbound.f, { buf: Buffer.alloc(0) }, wire)!.toString(), "x");
   assert.equal(peerState(inbound.state, "downstream")!.workload, "productpage-v1");
 });
+
+// Istio's native filter writes its frame at the first data it sees in either direction and reads
+// the peer's from the first bytes arriving from it (istio/proxy@12e56f7fa8b5c611f9d523607b705711c360f856
+// source/extensions/filters/network/metadata_exchange/metadata_exchange.cc: onData and onWrite both
+// reach writeNodeMetadata; tryReadInitialProxyHeader / tryReadProxyData on onData). So for a
+// server-first protocol (MySQL greeting, SMTP banner) both peers still learn each other.
+test("server-first protocol: the server sidecar's frame leads the greeting, the client's leads the client's first bytes", async () => {
+  const client = await tcp(CLIENT_NODE(), "outbound");
+  const server = await tcp(SERVER_NODE(), "inbound");
+  const c = client.newConnection({ listenerDirection: "OUTBOUND" });
+  const s = server.newConnection({ listenerDirection: "INBOUND" });
+  const toClient = { buf: Buffer.alloc(0) };
+  const toServer = { buf: Buffer.alloc(0) };
+
+  // The server app speaks first; nothing has come from the client yet.
+  const wire1 = feed("onWrite", s.f, { buf: Buffer.alloc(0) }, Buffer.from("220 smtp.example ESMTP\r\n"))!;
+  assert.deepEqual(wire1.subarray(0, 4), MAGIC, "the server sidecar sends its frame in front of the greeting");
+  // The frame may arrive split; the client sidecar waits, then drains exactly the frame.
+  assert.equal(feed("onWrite", c.f, toClient, wire1.subarray(0, 6)), null);
+  assert.equal(feed("onWrite", c.f, toClient, wire1.subarray(6))!.toString(), "220 smtp.example ESMTP\r\n");
+  assert.equal(peerState(c.state, "upstream")!.workload, "ratings-v1");
+  assert.equal(peerId(c.state, "upstream"), SERVER_NODE().id);
+
+  // The client app answers; its sidecar's frame goes first; the server sidecar drains it.
+  const wire2 = feed("onData", c.f, { buf: Buffer.alloc(0) }, Buffer.from("EHLO client\r\n"))!;
+  assert.deepEqual(wire2.subarray(0, 4), MAGIC, "the client sidecar sends its frame in front of the client's first bytes");
+  assert.equal(feed("onData", s.f, toServer, wire2)!.toString(), "EHLO client\r\n");
+  const down = peerState(s.state, "downstream")!;
+  assert.equal(down.workload, "productpage-v1");
+  assert.deepEqual(down.labels, { role: "client" });
+  assert.equal(peerId(s.state, "downstream"), CLIENT_NODE().id);
+
+  // Later bytes pass untouched both ways; one frame each way (metadata_added counts frames written).
+  assert.equal(feed("onWrite", s.f, { buf: Buffer.alloc(0) }, Buffer.from("250 ok\r\n"))!.toString(), "250 ok\r\n");
+  assert.equal(feed("onWrite", c.f, toClient, Buffer.from("250 ok\r\n"))!.toString(), "250 ok\r\n");
+  assert.equal(feed("onData", c.f, { buf: Buffer.alloc(0) }, Buffer.from("QUIT\r\n"))!.toString(), "QUIT\r\n");
+  assert.equal(feed("onData", s.f, toServer, Buffer.from("QUIT\r\n"))!.toString(), "QUIT\r\n");
+  assert.equal(server.counter("metadata_exchange.metadata_added"), 1);
+  assert.equal(client.counter("metadata_exchange.metadata_added"), 1);
+});
+
+test("server-first protocol to a server without the exchange: the client sidecar sends no frame after the plain greeting", async () => {
+  const client = await tcp(CLIENT_NODE(), "outbound");
+  const c = client.newConnection({ listenerDirection: "OUTBOUND" });
+  const greeting = Buffer.from("\x4a\x00\x00\x00\x0a8.0.36\x00"); // a MySQL handshake packet
+  assert.deepEqual(feed("onWrite", c.f, { buf: Buffer.alloc(0) }, greeting), greeting);
+  assert.equal(peerId(c.state, "upstream"), PEER_UNKNOWN);
+  const login = Buffer.from("login packet");
+  assert.deepEqual(feed("onData", c.f, { buf: Buffer.alloc(0) }, login), login);
+  assert.equal(client.counter("metadata_exchange.metadata_added"), 0);
+  assert.equal(client.counter("metadata_exchange.initial_header_not_found"), 1);
+});
+
+test("a client whose first bytes are a prefix of the magic and which then waits is released after tcp.frame_timeout_ms (host clock)", async () => {
+  const server = await tcp(SERVER_NODE(), "inbound", { tcp: { direction: "inbound", max_frame_bytes: 4096, frame_timeout_ms: 300 } });
+  const s = server.newConnection({ listenerDirection: "INBOUND" });
+  const held = { buf: Buffer.alloc(0) };
+  assert.equal(feed("onData", s.f, held, MAGIC.subarray(0, 2)), null, "two magic bytes: the filter waits for more");
+  server.advance(299);
+  server.plugin.tick(0);
+  assert.deepEqual(s.cb.actions, [], "still waiting just before the timeout");
+  assert.equal(peerId(s.state, "downstream"), undefined);
+  server.advance(1);
+  server.plugin.tick(0);
+  assert.deepEqual(s.cb.actions, ["continueReading"], "the held bytes go on (continue_stream(DOWNSTREAM))");
+  assert.equal(peerId(s.state, "downstream"), PEER_UNKNOWN);
+  assert.equal(server.counter("metadata_exchange.frame_timeout"), 1);
+  // Envoy's continueReading hands the held bytes to the next filter; later bytes pass untouched.
+  assert.equal(feed("onData", s.f, { buf: Buffer.alloc(0) }, Buffer.from("rest"))!.toString(), "rest");
+  // No frame goes back to a client that did not complete one.
+  assert.equal(feed("onWrite", s.f, { buf: Buffer.alloc(0) }, Buffer.from("reply"))!.toString(), "reply");
+  // A complete frame that arrives in time is not affected by the clock.
+  const c2 = server.newConnection({ listenerDirection: "INBOUND" });
+  const f = frame({ "x-envoy-peer-metadata": { NAME: "n", WORKLOAD_NAME: "w" }, "x-envoy-peer-metadata-id": "id-w" });
+  const pend = { buf: Buffer.alloc(0) };
+  assert.equal(feed("onData", c2.f, pend, f.subarray(0, 3)), null);
+  server.advance(100);
+  server.plugin.tick(0);
+  assert.equal(feed("onData", c2.f, pend, Buffer.concat([f.subarray(3), Buffer.from("x")]))!.toString(), "x");
+  server.advance(1000);
+  server.plugin.tick(0);
+  assert.deepEqual(c2.cb.actions, []);
+  assert.equal(peerState(c2.state, "downstream")!.workload, "w");
+  assert.equal(server.counter("metadata_exchange.frame_timeout"), 1);
+  assert.equal(server.plugin.failed(0), false);
+});

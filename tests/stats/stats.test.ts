@@ -9,7 +9,7 @@ import path from "node:path";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import protobuf from "protobufjs";
-import { env, pluginConfig, makeStreamInfo, FakeHttpCallbacks, FakeNetCallbacks, requestHeaders, sleep, type Env } from "../host/conformance/harness";
+import { env, pluginConfig, makeStreamInfo, FakeHttpCallbacks, FakeNetCallbacks, requestHeaders, immediate, type Env } from "../host/conformance/harness";
 import type { HeaderList, StreamInfo } from "../host/api";
 import type { WasmPlugin } from "../host/wasm/index";
 import { ISTIO_HTTP_LABELS } from "./istio-labels";
@@ -186,7 +186,8 @@ describe("istio_stats under the wasm runtime", () => {
     cb.reqHeaders = req;
     const f = p.newHttpFilter(0, cb);
     f.decodeHeaders(req, false);
-    await sleep(350);
+    p.tick(0); // the host's tick (tcp_reporting_duration) drives periodic reports; no sleeping
+    p.tick(0);
     assert.equal(series(e, "istio_request_messages_total")[0]?.value, 2, "reported while the stream is open");
     assert.equal(series(e, "istio_response_messages_total")[0]?.value, 1);
     assert.equal(series(e, "istio_requests_total").length, 0);
@@ -196,7 +197,7 @@ describe("istio_stats under the wasm runtime", () => {
     f.encodeHeaders(resp, true);
     f.log();
     f.onDestroy();
-    await sleep(250); // no further tick reports after the end
+    p.tick(0); // no further tick reports after the end
     assert.equal(series(e, "istio_request_messages_total")[0]?.value, 5);
     assert.equal(series(e, "istio_response_messages_total")[0]?.value, 4);
     assert.equal(series(e, "istio_requests_total")[0]?.value, 1);
@@ -212,7 +213,8 @@ describe("istio_stats under the wasm runtime", () => {
     f.onNewConnection();
     f.onData({ buf: Buffer.alloc(100) }, false);
     f.onWrite({ buf: Buffer.alloc(40) }, false);
-    await sleep(350);
+    p.tick(0);
+    p.tick(0);
     const mid = series(e, "istio_tcp_received_bytes_total");
     assert.equal(mid[0]?.value, 100, "received bytes reported on the tick, before close");
     assert.equal(series(e, "istio_tcp_sent_bytes_total")[0]?.value, 40);
@@ -220,7 +222,7 @@ describe("istio_stats under the wasm runtime", () => {
     assert.equal(series(e, "istio_tcp_connections_closed_total").length, 0);
     f.onData({ buf: Buffer.alloc(23) }, false);
     f.onEvent("RemoteClose");
-    await sleep(20);
+    await immediate();
     assert.equal(series(e, "istio_tcp_received_bytes_total")[0]?.value, 123);
     assert.equal(series(e, "istio_tcp_connections_opened_total")[0]?.value, 1);
     assert.equal(series(e, "istio_tcp_connections_closed_total")[0]?.value, 1);
@@ -238,10 +240,11 @@ describe("istio_stats under the wasm runtime", () => {
     const f = p.newNetworkFilter(0, new FakeNetCallbacks(si));
     f.onNewConnection();
     f.onData({ buf: Buffer.alloc(10) }, false);
-    await sleep(300);
+    p.tick(0);
+    p.tick(0);
     assert.equal(series(e, "istio_tcp_received_bytes_total").length, 0, "nothing reported while the peer is pending");
     si.filterState.set("wasm.downstream_peer_id", Buffer.from("envoy.wasm.metadata_exchange.peer_unknown"));
-    await sleep(300);
+    p.tick(0);
     const rows = series(e, "istio_tcp_received_bytes_total");
     assert.equal(rows[0]?.value, 10);
     assert.equal(rows[0].labels.source_workload, "unknown");

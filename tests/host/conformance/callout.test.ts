@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { ClusterManager, HeaderList, HttpCalloutResponse } from "../api";
-import { env, probe, FakeHttpCallbacks, requestHeaders, text, sleep } from "./harness";
+import { env, probe, FakeHttpCallbacks, requestHeaders, text, sleep, immediate } from "./harness";
 
 const CALL = "call backend 5000 :method GET :path /check :authority backend.local X-Extra yes";
 
@@ -42,7 +42,7 @@ test("http_call: validation, tokens 4, 8, callback on the root with counts, resp
     "keys lower-cased, content-length set for the body");
   assert.equal(Buffer.from(e.clusters.calls[0].body).toString(), "ping");
   assert.equal(e.clusters.calls[0].timeoutMs, 5000);
-  await sleep(5);
+  await immediate(); // the fake cluster answers in microtasks: its callback has run by now
   const responses = e.logs.events().filter((x) => x.startsWith("http_call_response"));
   assert.deepEqual(responses, ["http_call_response 1 4 2 5 0", "http_call_response 1 8 2 5 0"], "on the ROOT context (id 1)");
   assert.ok(text(e.logs.result("http_call_response", "pairs")[1]).includes(":status\u0000200"));
@@ -63,7 +63,7 @@ test("http_call failure: callback with 0, 0, 0 and get_status -> (11, reset)", a
   const e = env();
   e.clusters.responder = async () => { throw new Error("connect ECONNREFUSED"); };
   await probe(e, `configure ${CALL}\nhttp_call_response status`);
-  await sleep(5);
+  await immediate(); // the fake cluster answers in microtasks: its callback has run by now
   // canary + worker both called; the canary is discarded so only the worker's callback runs
   assert.deepEqual(e.logs.events().filter((x) => x.startsWith("http_call_response")), ["http_call_response 1 4 0 0 0"]);
   const [s, v] = e.logs.result("http_call_response", "status");

@@ -145,7 +145,10 @@ function request(port: number, path: string, headers: Record<string, string> = {
   });
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 20));
+/** Waits until the latest stream finished (log and destroy run after the response), at most 2 s: a condition, not a fixed sleep. */
+const settle = async () => {
+  for (let t0 = Date.now(); !streams.at(-1)?.destroyed && Date.now() - t0 < 2000;) await new Promise((r) => setTimeout(r, 2));
+};
 
 describe("proxy with test-double filters over real sockets", () => {
   let app: DemoApp;

@@ -221,6 +221,23 @@ export class WasmVm {
     }
   }
 
+  /**
+   * This VM's host functions for an instance created elsewhere: the as-pect runner instantiates
+   * the spec module itself, and its specs call the host through these (tests/unit/spec-host.ts).
+   * Call embed() with the instance before any host call.
+   */
+  embedImports(): WebAssembly.Imports { return this.imports(); }
+
+  /** Binds an instance made with embedImports(); host calls then act on `current`. */
+  embed(instance: WebAssembly.Instance, current: BaseCtx): void {
+    this.instance = instance;
+    this.x = instance.exports as Exports;
+    this.memory = this.x.memory as WebAssembly.Memory;
+    this.malloc = (this.x.malloc ?? this.x.proxy_on_memory_allocate) as Function;
+    this.refresh();
+    this.current = current;
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const c of this.contexts.values()) if (c instanceof RootCtx) c.stopTicks();
@@ -594,7 +611,8 @@ export class WasmVm {
         return vm.writeU32(ret, vm.opts.log.level()) ? Status.Ok : Status.InvalidMemoryAccess;
       },
       proxy_get_current_time_nanoseconds(ret: number) {
-        return vm.writeU64(ret, BigInt(Date.now()) * 1000000n) ? Status.Ok : Status.InvalidMemoryAccess;
+        const now = vm.opts.clock ? vm.opts.clock() : BigInt(Date.now()) * 1000000n;
+        return vm.writeU64(ret, now) ? Status.Ok : Status.InvalidMemoryAccess;
       },
       proxy_set_tick_period_milliseconds(ms: number) {
         const r = vm.ctx().root;

@@ -20,7 +20,7 @@ import path from "node:path";
 import {
   instantiate, Stream, header, headerId, pairs, i64, enc, callFloorConfig, describeCalls, memoryNote,
   FIXTURES, DIST, REQUESTS, WARMUP, type PropertyValue, type BenchVm,
-} from "../../tests/bench/bench-host";
+} from "./bench-host";
 
 // ---- protobuf bytes for the filter-state Struct (shared/peer/README.md format)
 function varint(n: number): number[] { const out: number[] = []; while (n > 127) { out.push((n & 127) | 128); n >>>= 7; } out.push(n); return out; }
