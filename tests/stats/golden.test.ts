@@ -1,0 +1,273 @@
+// Golden tests from istio/proxy's own end-to-end data (tests/testdata/istio/, commit and license in its
+// README): the scenarios of test/envoye2e/stats_plugin/stats_test.go and
+// tcp_metadata_exchange_test.go, with Istio's node metadata (testdata/*_node_metadata.json.tmpl), its
+// stats and metadata-exchange filter configs (testdata/stats/*, testdata/filters/mx_native_*), the
+// clusters and routes of its bootstrap/listener templates, and its bootstrap stats_tags
+// (testdata/bootstrap/stats.yaml.tmpl). Each expected family is Istio's testdata/metric/* file,
+// compared as driver.ExactStat does: every series, every label in order, every value.
+//
+// The two proxies are the test host's wasm runtime (one per proxy, with that proxy's node) running
+// dist/peer_metadata.wasm and dist/istio_stats.wasm on one StreamInfo, in Envoy's callback order;
+// headers travel from one proxy's filters to the other's as the wire would carry them. What a proxy
+// knows about a request (route, cluster, TLS, response code) is set on its StreamInfo from Istio's
+// templates. Deliberate differences are marked DIFFERENCE and listed in filters/istio_stats/README.md.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { HeaderList, StreamInfo } from "../host/api";
+import {
+  GoldenSidecar, TemplateContext, goldenFamily, scrapedFamily, istioYaml, istioNodeMetadata, istioStatsTags, istioCluster,
+  streamInfo, type ClusterFacts,
+} from "./istio-golden";
+
+const PORTS = { ClientPort: 18001, ServerPort: 18002, ClientAdmin: 18003, ServerAdmin: 18004, XDSPort: 18005, BackendPort: 18006 };
+const ctx = (vars: Record<string, string> = {}): TemplateContext => ({ Vars: { RequestCount: "10", ...vars }, Ports: PORTS, N: 0 });
+
+// Istio's test bootstrap extracts every tag with `(<tag>=\.=(.*?);\.;)`. DIFFERENCE: a Wasm filter
+// cannot set tags, so labels Istio's native filter adds without an extractor need one here
+// (`role`), and istio_build is written `component=.=proxy;.;tag=.=<v>;.;istio_build` (README: the
+// dotted form's extractors also match inside ordinary values).
+function tags(c: TemplateContext) {
+  return [...istioStatsTags(c), ...["role", "component", "tag"].map((t) => ({ tagName: t, regex: `(${t}=\\.=(.*?);\\.;)` }))];
+}
+
+function node(id: string, file: string, c: TemplateContext) {
+  return { id, cluster: "test-cluster", metadata: istioNodeMetadata(file, c) };
+}
+
+/** The `value` of an istio/proxy filter template's first typed_config (a TypedStruct). */
+function filterValue(file: string, c: TemplateContext): unknown {
+  return (istioYaml(file, c) as any[])[0].typed_config.value;
+}
+
+/** Listener facts of testdata/listener/{client,server}.yaml.tmpl: direction, route name, cluster. */
+function listener(file: string, c: TemplateContext): { direction: "INBOUND" | "OUTBOUND"; route: string; cluster: string } {
+  const l = istioYaml(file, c);
+  const hcm = l.filter_chains[0].filters.find((f: any) => f.name === "http").typed_config;
+  const r = hcm.route_config.virtual_hosts[0].routes[0];
+  return { direction: l.traffic_direction, route: r.name, cluster: r.route.cluster };
+}
+
+interface Scenario {
+  vars?: Record<string, string>;
+  clientStats?: string | null;            // testdata/stats file; null = no stats filter on the client
+  serverStats?: string | null;
+  clientMx?: string | null;               // testdata/filters file; null = no exchange filter
+  serverMx?: string | null;
+  clientBootstrap?: string;               // where the client's server-outbound-cluster is defined
+  clientCluster?: (c: TemplateContext) => ClusterFacts;
+  requests?: number;
+  grpc?: { status: number; messages?: Array<[number, number]> };
+  /** The server answers locally with this status before the upstream (Istio: an RBAC deny). */
+  serverLocalReply?: number;
+}
+
+interface Mesh { client: GoldenSidecar; server: GoldenSidecar; c: TemplateContext }
+
+const running: GoldenSidecar[] = [];
+after(async () => { for (const s of running) await s.stop(); });
+
+async function mesh(s: Scenario): Promise<Mesh> {
+  const c = ctx(s.vars);
+  const client = new GoldenSidecar(node("client", "testdata/client_node_metadata.json.tmpl", c), tags(c));
+  const server = new GoldenSidecar(node("server", "testdata/server_node_metadata.json.tmpl", c), tags(c));
+  running.push(client, server);
+  const clientMx = s.clientMx === undefined ? "testdata/filters/mx_native_outbound.yaml.tmpl" : s.clientMx;
+  const serverMx = s.serverMx === undefined ? "testdata/filters/mx_native_inbound.yaml.tmpl" : s.serverMx;
+  if (clientMx) await client.loadMx(filterValue(clientMx, c));
+  if (serverMx) await server.loadMx(filterValue(serverMx, c));
+  const clientStats = s.clientStats === undefined ? "testdata/stats/client_config.yaml" : s.clientStats;
+  const serverStats = s.serverStats === undefined ? "testdata/stats/server_config.yaml" : s.serverStats;
+  if (clientStats) await client.loadStats(istioYaml(clientStats, c) ?? {});
+  if (serverStats) await server.loadStats(istioYaml(serverStats, c) ?? {});
+  return { client, server, c };
+}
+
+/** One HTTP request (or gRPC call) through client sidecar -> server sidecar -> backend, and back. */
+function request(m: Mesh, s: Scenario, i: number): void {
+  const c = m.c;
+  const cl = listener("testdata/listener/client.yaml.tmpl", c);
+  const sl = listener("testdata/listener/server.yaml.tmpl", c);
+  const clientCluster = s.clientCluster ? s.clientCluster(c) : istioCluster(s.clientBootstrap ?? "testdata/bootstrap/client.yaml.tmpl", cl.cluster, c);
+  const serverCluster = istioCluster("testdata/bootstrap/server.yaml.tmpl", sl.cluster, c);
+  const plain = { mtls: false, tlsVersion: "", uriSanPeerCertificate: [] as string[], uriSanLocalCertificate: [] as string[] };
+  const protocol = s.grpc ? "HTTP/2" : "HTTP/1.1";
+  const code = s.serverLocalReply ?? 200;
+  const grpcStatus = s.grpc?.status;
+  const common = { protocol, responseCode: code, durationNs: 2_000_000n, requestTotalBytes: 150, responseTotalBytes: 90, grpcStatus };
+  const csi = streamInfo({
+    ...common, listenerDirection: cl.direction, routeName: cl.route,
+    connection: { ...streamInfo({}).connection, ...plain, sourceAddress: `127.0.0.1:${40000 + i}`, destinationAddress: `127.0.0.1:${PORTS.ClientPort}` },
+    upstream: { address: `127.0.0.2:${PORTS.ServerPort}`, localAddress: "127.0.0.1:50000", clusterName: clientCluster.name,
+      clusterMetadata: clientCluster.metadata, hostMetadata: clientCluster.endpointMetadata, tlsVersion: "", uriSanPeerCertificate: [] },
+  });
+  const ssi = streamInfo({
+    // (a local reply still has its route and cluster: Envoy resolves both before the RBAC filter runs)
+    ...common, listenerDirection: sl.direction, routeName: sl.route,
+    connection: { ...streamInfo({}).connection, ...plain, sourceAddress: `127.0.0.1:${41000 + i}`, destinationAddress: `127.0.0.2:${PORTS.ServerPort}` },
+    upstream: { address: "127.0.0.3:8080", localAddress: "127.0.0.2:50001", clusterName: serverCluster.name,
+      clusterMetadata: serverCluster.metadata, hostMetadata: serverCluster.endpointMetadata, tlsVersion: "", uriSanPeerCertificate: [] },
+    responseCodeDetails: s.serverLocalReply ? "rbac_access_denied_matched_policy[none]" : "via_upstream",
+  });
+  const req: HeaderList = [[":authority", `127.0.0.1:${PORTS.ClientPort}`], [":path", s.grpc ? "/grpc.testing.Echo/Call" : "/"],
+    [":method", s.grpc ? "POST" : "GET"], [":scheme", "http"], ["user-agent", "Go-http-client/1.1"]];
+  if (s.grpc) req.push(["content-type", "application/grpc"], ["te", "trailers"]);
+  const cchain = m.client.httpChain(csi);
+  const schain = m.server.httpChain(ssi);
+  cchain.decodeHeaders(req, !s.grpc);
+  // what the client sidecar sends upstream is what the server sidecar receives
+  const upstreamReq: HeaderList = req.map(([k, v]) => [k, v]);
+  schain.decodeHeaders(upstreamReq, !s.grpc);
+  const resp: HeaderList = [[":status", String(code)]];
+  if (s.grpc) resp.push(["content-type", "application/grpc"]);
+  const messages = s.grpc?.messages ?? [];
+  for (const [rq, rs] of messages) {
+    // Envoy's grpc_stats filter (emit_filter_state) keeps running totals; both sidecars count the same messages
+    for (const si of [csi, ssi]) si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from(`${rq},${rs}`));
+    m.server.istioStats?.tick();
+    m.client.istioStats?.tick();
+  }
+  schain.encodeHeaders(resp, !s.grpc);
+  const downstreamResp: HeaderList = resp.map(([k, v]) => [k, v]);
+  cchain.encodeHeaders(downstreamResp, !s.grpc);
+  if (s.grpc) {
+    const trailers: HeaderList = [["grpc-status", String(grpcStatus)], ["grpc-message", "denied"]];
+    schain.encodeTrailers(trailers);
+    cchain.encodeTrailers(trailers.map(([k, v]) => [k, v]));
+  }
+  schain.finish();
+  cchain.finish();
+}
+
+function assertFamily(proxy: GoldenSidecar, file: string, c: TemplateContext, note = ""): void {
+  const want = goldenFamily(file, c);
+  const got = scrapedFamily(proxy.stats, want.name);
+  assert.deepEqual(got, want, `${want.name} vs istio/proxy ${file}${note}\n${proxy.stats.prometheus().split("\n").filter((l) => l.startsWith(want.name)).join("\n")}`);
+}
+
+async function run(s: Scenario): Promise<Mesh> {
+  const m = await mesh(s);
+  const n = s.requests ?? 10;
+  for (let i = 0; i < n; i++) request(m, s, i);
+  return m;
+}
+
+describe("istio/proxy stats_plugin golden data (HTTP)", () => {
+  it("TestStatsPayload/Default: client and server istio_requests_total, istio_build", async () => {
+    const m = await run({});
+    assertFamily(m.client, "testdata/metric/client_request_total.yaml.tmpl", m.c);
+    assertFamily(m.server, "testdata/metric/server_request_total.yaml.tmpl", m.c);
+    assertFamily(m.server, "testdata/metric/istio_build.yaml", m.c);
+  });
+
+  it("TestStatsPayload/Customized: definitions, drop, tags_to_remove then dimensions, CEL with +, an unparsable and an unevaluable expression", async () => {
+    const m = await run({ clientStats: "testdata/stats/client_config_customized.yaml.tmpl" });
+    assertFamily(m.client, "testdata/metric/client_custom_metric.yaml.tmpl", m.c);
+    assertFamily(m.client, "testdata/metric/client_request_total_customized.yaml.tmpl", m.c);
+    // driver.MissingStat: the dropped histogram is not there at all
+    assert.equal(m.client.stats.prometheus().split("\n").some((l) => l.startsWith("istio_request_duration_milliseconds")), false);
+    assertFamily(m.server, "testdata/metric/server_request_total.yaml.tmpl", m.c);
+    // Istio logs the expression it cannot parse and goes on
+    assert.match(m.client.logs.lines.map((l) => l.msg).join("\n"), /metrics\[3\]\.dimensions\.destination_app: failed to parse expression "cannot _ parse \| 0"/);
+  });
+
+  it("TestStatsPayload/UseHostHeader: no service metadata, the Host header names the destination service", async () => {
+    const m = await run({
+      vars: { ServerClusterName: "host_header" },
+      // the route goes to a cluster Istio's test defines without istio metadata
+      clientCluster: () => ({ name: "host_header", metadata: {}, endpointMetadata: {} }),
+    });
+    assertFamily(m.client, "testdata/metric/host_header_fallback.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsPayload/DisableHostHeader: disable_host_header_fallback given as the string \"true\"", async () => {
+    const m = await run({
+      vars: { ServerClusterName: "host_header", ElideServerMetadata: "true" },
+      clientStats: "testdata/stats/client_config_disable_header_fallback.yaml",
+      serverStats: "testdata/stats/server_config_disable_header_fallback.yaml",
+      clientCluster: () => ({ name: "host_header", metadata: {}, endpointMetadata: {} }),
+    });
+    assertFamily(m.client, "testdata/metric/client_disable_host_header_fallback.yaml.tmpl", m.c);
+    assertFamily(m.server, "testdata/metric/server_disable_host_header_fallback.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsGrpc: request_protocol grpc and grpc_response_status 7 on both sides", async () => {
+    const m = await run({ vars: { UsingGrpcBackend: "true", GrpcResponseStatus: "7" }, grpc: { status: 7 } });
+    assertFamily(m.server, "testdata/metric/server_request_total.yaml.tmpl", m.c);
+    assertFamily(m.client, "testdata/metric/client_request_total.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsGrpcStream: message counts while the stream is open (on the reporting tick) and after it closes", async () => {
+    const s: Scenario = {
+      vars: { UsingGrpcBackend: "true" }, requests: 0,
+      clientStats: "testdata/stats/client_config_grpc.yaml.tmpl", serverStats: "testdata/stats/server_config_grpc.yaml.tmpl",
+    };
+    const m = await mesh(s);
+    // One bidi stream, driven by hand so the families can be checked in the middle.
+    const c = m.c;
+    const cl = listener("testdata/listener/client.yaml.tmpl", c);
+    const sl = listener("testdata/listener/server.yaml.tmpl", c);
+    const cc = istioCluster("testdata/bootstrap/client.yaml.tmpl", cl.cluster, c);
+    const sc = istioCluster("testdata/bootstrap/server.yaml.tmpl", sl.cluster, c);
+    const up = (x: ClusterFacts) => ({ address: "127.0.0.2:1", localAddress: "127.0.0.1:2", clusterName: x.name, clusterMetadata: x.metadata, hostMetadata: x.endpointMetadata, tlsVersion: "", uriSanPeerCertificate: [] });
+    const plain = { ...streamInfo({}).connection, mtls: false, tlsVersion: "", uriSanPeerCertificate: [], uriSanLocalCertificate: [] };
+    const csi: StreamInfo = streamInfo({ protocol: "HTTP/2", listenerDirection: cl.direction, routeName: cl.route, connection: plain, upstream: up(cc), responseCode: 200, grpcStatus: 0 });
+    const ssi: StreamInfo = streamInfo({ protocol: "HTTP/2", listenerDirection: sl.direction, routeName: sl.route, connection: plain, upstream: up(sc), responseCode: 200, grpcStatus: 0 });
+    const cchain = m.client.httpChain(csi);
+    const schain = m.server.httpChain(ssi);
+    const req: HeaderList = [[":authority", `127.0.0.1:${PORTS.ClientPort}`], [":path", "/grpc.testing.Echo/Stream"], [":method", "POST"], [":scheme", "http"], ["content-type", "application/grpc"]];
+    cchain.decodeHeaders(req, false);
+    schain.decodeHeaders(req.map(([k, v]) => [k, v]), false);
+    const resp: HeaderList = [[":status", "200"], ["content-type", "application/grpc"]];
+    schain.encodeHeaders(resp, false);
+    cchain.encodeHeaders(resp.map(([k, v]) => [k, v]), false);
+    // bidi.Send([1, 5, 7]): 3 requests, 13 responses (Istio's GrpcStream echoes n messages per request n)
+    for (const si of [csi, ssi]) si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("3,13"));
+    m.server.istioStats!.tick();
+    m.client.istioStats!.tick();
+    const mid = ctx({ UsingGrpcBackend: "true", RequestMessages: "3", ResponseMessages: "13" });
+    for (const f of ["request_messages", "response_messages"]) {
+      assertFamily(m.server, `testdata/metric/server_${f}.yaml.tmpl`, mid, " (mid-stream)");
+      assertFamily(m.client, `testdata/metric/client_${f}.yaml.tmpl`, mid, " (mid-stream)");
+    }
+    // bidi.Send([10, 1, 1, 1, 1]) then Close: 8 and 27 in total, the rest reported at the end
+    for (const si of [csi, ssi]) si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("8,27"));
+    schain.encodeTrailers([["grpc-status", "0"]]);
+    cchain.encodeTrailers([["grpc-status", "0"]]);
+    schain.finish();
+    cchain.finish();
+    const end = ctx({ UsingGrpcBackend: "true", RequestMessages: "8", ResponseMessages: "27" });
+    for (const f of ["request_messages", "response_messages"]) {
+      assertFamily(m.server, `testdata/metric/server_${f}.yaml.tmpl`, end, " (after close)");
+      assertFamily(m.client, `testdata/metric/client_${f}.yaml.tmpl`, end, " (after close)");
+    }
+  });
+
+  it("TestStats403Failure: a request the server denies locally (RBAC) is reported with response_code 403", async () => {
+    // DIFFERENCE (of the harness, not the filter): this suite has no RBAC filter yet, so the local
+    // 403 reply Envoy's RBAC filter sends is set on the server's StreamInfo directly.
+    const m = await run({ vars: { ResponseCode: "403" }, serverLocalReply: 403 });
+    assertFamily(m.server, "testdata/metric/server_request_total.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsEndpointLabels: no exchange filter on the client, the destination from endpoint metadata istio.workload", async () => {
+    const m = await run({ vars: { EnableEndpointMetadata: "true" }, clientMx: null, serverStats: null, serverMx: null });
+    assertFamily(m.client, "testdata/metric/client_request_total_endpoint_labels.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsDestinationServiceNamespacePrecedence: the cluster metadata namespace wins over the peer's", async () => {
+    const m = await run({ clientBootstrap: "testdata/bootstrap/client_cluster_metadata_precedence.yaml.tmpl" });
+    assertFamily(m.client, "testdata/metric/client_request_total_cluster_metadata_precedence.yaml.tmpl", m.c);
+  });
+
+  it("TestAdditionalLabels: additional_labels exchanged and read with filter_state.<side>_peer.labels['role']", async () => {
+    const m = await run({
+      vars: { ResponseCodeClass: "2xx" },
+      clientStats: "testdata/stats/client_additional_labels.yaml", serverStats: "testdata/stats/server_additional_labels.yaml",
+      clientMx: "testdata/filters/mx_native_outbound_labels.yaml.tmpl", serverMx: "testdata/filters/mx_native_inbound_labels.yaml.tmpl",
+    });
+    // ResponseCodeClass only applies with Istio's attributegen filter; its golden server file
+    // prints it for response_code, so this test renders the server family without it.
+    assertFamily(m.server, "testdata/metric/server_request_total_labels.yaml.tmpl", ctx({}));
+    assertFamily(m.client, "testdata/metric/client_request_total_labels.yaml.tmpl", m.c);
+  });
+});
