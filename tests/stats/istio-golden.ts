@@ -133,6 +133,13 @@ export function istioCluster(rel: string, name: string, ctx: TemplateContext): C
   return { name, metadata: c.metadata?.filter_metadata ?? {}, endpointMetadata: ep?.metadata?.filter_metadata ?? {} };
 }
 
+/** A cluster of an istio/proxy xDS cluster template (testdata/cluster/*.yaml.tmpl). */
+export function istioClusterFile(rel: string, ctx: TemplateContext): ClusterFacts {
+  const c = istioYaml(rel, ctx);
+  const ep = c.load_assignment?.endpoints?.[0]?.lb_endpoints?.[0];
+  return { name: c.name, metadata: c.metadata?.filter_metadata ?? {}, endpointMetadata: ep?.metadata?.filter_metadata ?? {} };
+}
+
 /** A proxy of the e2e topology: its node, stats store (Istio's stats_tags), and the two filters. */
 export class GoldenSidecar {
   logs = new Logs();
