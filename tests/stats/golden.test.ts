@@ -54,6 +54,9 @@ interface Scenario {
   serverStats?: string | null;
   clientMx?: string | null;               // testdata/filters file; null = no exchange filter
   serverMx?: string | null;
+  /** The server's exchange config when it is not one istio/proxy file (e.g. two native filters merged). */
+  serverMxConfig?: unknown;
+  serverNode?: string;
   clientBootstrap?: string;               // where the client's server-outbound-cluster is defined
   clientCluster?: (c: TemplateContext) => ClusterFacts;
   requests?: number;
@@ -70,12 +73,13 @@ after(async () => { for (const s of running) await s.stop(); });
 async function mesh(s: Scenario): Promise<Mesh> {
   const c = ctx(s.vars);
   const client = new GoldenSidecar(node("client", "testdata/client_node_metadata.json.tmpl", c), tags(c));
-  const server = new GoldenSidecar(node("server", "testdata/server_node_metadata.json.tmpl", c), tags(c));
+  const server = new GoldenSidecar(node("server", s.serverNode ?? "testdata/server_node_metadata.json.tmpl", c), tags(c));
   running.push(client, server);
   const clientMx = s.clientMx === undefined ? "testdata/filters/mx_native_outbound.yaml.tmpl" : s.clientMx;
   const serverMx = s.serverMx === undefined ? "testdata/filters/mx_native_inbound.yaml.tmpl" : s.serverMx;
   if (clientMx) await client.loadMx(filterValue(clientMx, c));
-  if (serverMx) await server.loadMx(filterValue(serverMx, c));
+  if (s.serverMxConfig !== undefined) await server.loadMx(s.serverMxConfig);
+  else if (serverMx) await server.loadMx(filterValue(serverMx, c));
   const clientStats = s.clientStats === undefined ? "testdata/stats/client_config.yaml" : s.clientStats;
   const serverStats = s.serverStats === undefined ? "testdata/stats/server_config.yaml" : s.serverStats;
   if (clientStats) await client.loadStats(istioYaml(clientStats, c) ?? {});
@@ -105,7 +109,7 @@ function request(m: Mesh, s: Scenario, i: number): void {
     // (a local reply still has its route and cluster: Envoy resolves both before the RBAC filter runs)
     ...common, listenerDirection: sl.direction, routeName: sl.route,
     connection: { ...streamInfo({}).connection, ...plain, sourceAddress: `127.0.0.1:${41000 + i}`, destinationAddress: `127.0.0.2:${PORTS.ServerPort}` },
-    upstream: { address: "127.0.0.3:8080", localAddress: "127.0.0.2:50001", clusterName: serverCluster.name,
+    upstream: { address: `127.0.0.3:${PORTS.BackendPort}`, localAddress: "127.0.0.2:50001", clusterName: serverCluster.name,
       clusterMetadata: serverCluster.metadata, hostMetadata: serverCluster.endpointMetadata, tlsVersion: "", uriSanPeerCertificate: [] },
     responseCodeDetails: s.serverLocalReply ? "rbac_access_denied_matched_policy[none]" : "via_upstream",
   });
@@ -259,6 +263,24 @@ describe("istio/proxy stats_plugin golden data (HTTP)", () => {
   it("TestStatsDestinationServiceNamespacePrecedence: the cluster metadata namespace wins over the peer's", async () => {
     const m = await run({ clientBootstrap: "testdata/bootstrap/client_cluster_metadata_precedence.yaml.tmpl" });
     assertFamily(m.client, "testdata/metric/client_request_total_cluster_metadata_precedence.yaml.tmpl", m.c);
+  });
+
+  it("TestStatsServerWaypointProxy: reporter SERVER_GATEWAY takes the destination labels from the upstream peer (workload discovery)", async () => {
+    // stats_test.go BackendMetadata, the WDS entry for the backend 127.0.0.3, in this filter's
+    // `workloads` table (the same fields; Istio's WDS conversion sets app/version from the canonical
+    // name/revision and identity from trust domain, namespace and service account).
+    const backend = { name: "ratings", namespace: "default", addresses: ["127.0.0.3"], workload_name: "ratings-v1", canonical_name: "ratings",
+      canonical_revision: "version-1", service_account: "ratings", trust_domain: "cluster.global", cluster_id: "ratings-cluster" };
+    const c = ctx();
+    // Istio chains two native exchange filters on the waypoint (mx_native_inbound then mx_waypoint);
+    // one Wasm filter takes both configs' fields.
+    const merged = { ...(filterValue("testdata/filters/mx_native_inbound.yaml.tmpl", c) as object),
+      ...(filterValue("testdata/filters/mx_waypoint.yaml.tmpl", c) as object), workloads: [backend] };
+    const m = await run({
+      serverNode: "testdata/server_waypoint_proxy_node_metadata.json.tmpl", serverStats: "testdata/stats/server_waypoint_proxy_config.yaml",
+      serverMxConfig: merged, clientStats: null,
+    });
+    assertFamily(m.server, "testdata/metric/server_waypoint_proxy_request_total.yaml.tmpl", m.c);
   });
 
   it("TestAdditionalLabels: additional_labels exchanged and read with filter_state.<side>_peer.labels['role']", async () => {

@@ -71,9 +71,12 @@ export function render(text: string, ctx: TemplateContext): string {
 
 export function istioFile(rel: string): string { return readFileSync(path.join(ISTIO, rel), "utf8"); }
 export function istioYaml(rel: string, ctx: TemplateContext): any { return parseYaml(render(istioFile(rel), ctx)); }
-/** A `*_node_metadata.json.tmpl` fragment (the inside of the bootstrap's `metadata: { ... }`). */
+/**
+ * A `*_node_metadata.json.tmpl` fragment: the inside of the bootstrap's YAML flow mapping
+ * `metadata: { ... }` (hence read as YAML, which also takes the trailing comma some of them have).
+ */
 export function istioNodeMetadata(rel: string, ctx: TemplateContext): Record<string, unknown> {
-  return JSON.parse("{" + render(istioFile(rel), ctx) + "}");
+  return parseYaml("{" + render(istioFile(rel), ctx) + "}");
 }
 
 /** The bootstrap `stats_config.stats_tags` of istio/proxy testdata/bootstrap/stats.yaml.tmpl. */
