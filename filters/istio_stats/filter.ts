@@ -411,6 +411,9 @@ export class StatsStream extends Context {
     if (rec === null) return;
     const role = root.role();
     const peer = root.peerFor(role);
+    // Istio reports a stream's messages periodically only once the peer is known or known to be
+    // absent (istio_stats.cc reportHelper: peerInfoRead); the rest goes out at the end.
+    if (peer === null && unchecked(root.peers[role == Role.Source ? UPSTREAM : DOWNSTREAM]).state == PeerState.Pending) return;
     const f = this.readFacts(role, root.facts);
     f.protocol = "grpc";
     f.hostHeader = root.hostHeaderOf(f, this.host);

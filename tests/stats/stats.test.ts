@@ -164,6 +164,45 @@ describe("istio_stats under the wasm runtime", () => {
     await p2.shutdown(); await e2.runtime.shutdown();
   });
 
+  // istio_stats.cc log(): the duration histogram is recorded only `if (duration.has_value())`
+  // (StreamInfo::requestComplete()); Envoy's request.duration attribute is absent exactly then.
+  it("no duration sample for a request that never completed", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, {});
+    http(p, inbound({ durationNs: undefined, responseCode: undefined }), requestHeaders(), [[":status", "200"]]);
+    assert.equal(series(e, "istio_requests_total")[0]?.value, 1);
+    assert.equal(series(e, "istio_request_duration_milliseconds_count").length, 0, e.stats.prometheus());
+    assert.equal(series(e, "istio_request_bytes_count")[0]?.value, 1);
+    http(p, inbound({ durationNs: 3_000_000n }), requestHeaders(), [[":status", "200"]]);
+    assert.equal(series(e, "istio_request_duration_milliseconds_count")[0]?.value, 1);
+    await p.shutdown();
+    await e.runtime.shutdown();
+  });
+
+  // istio_stats.cc reportHelper: periodic gRPC message reports wait until peerInfoRead (the exchange
+  // decided); without a verdict the counts go out at the end of the stream.
+  it("gRPC: no periodic message report before the peer is known", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, { tcp_reporting_duration: "1s" });
+    const si = inbound();
+    si.filterState.delete("wasm.downstream_peer");
+    si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("2,1"));
+    const req = requestHeaders([["content-type", "application/grpc"]]);
+    const cb = new FakeHttpCallbacks(si);
+    cb.reqHeaders = req;
+    const f = p.newHttpFilter(0, cb);
+    f.decodeHeaders(req, false);
+    p.tick();
+    assert.equal(series(e, "istio_request_messages_total").length, 0);
+    si.filterState.set("wasm.downstream_peer_id", Buffer.from("envoy.wasm.metadata_exchange.peer_unknown"));
+    p.tick();
+    assert.equal(series(e, "istio_request_messages_total")[0]?.value, 2);
+    f.log();
+    f.onDestroy();
+    await p.shutdown();
+    await e.runtime.shutdown();
+  });
+
   it("suite.wasm serves istio_stats by its exact root_id", async () => {
     const e = env(1, TAGS);
     const suite = readFileSync(path.join(ROOT, "dist", "suite.wasm"));
