@@ -417,3 +417,51 @@ describe("istio/proxy tcp_metadata_exchange golden data (TCP)", () => {
     assertFamily(m.server, "testdata/metric/tcp_server_connection_open_without_mx.yaml.tmpl", m.c);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// test/envoye2e/http_metadata_exchange/exchange_test.go TestHTTPExchange: the server sidecar
+// (mx_native_inbound, node id "server") answers each exchange header only if the request carried it.
+describe("istio/proxy http_metadata_exchange golden data", () => {
+  it("TestHTTPExchange: no headers -> none back; only the id -> only the id; both -> both", async () => {
+    const c = ctx();
+    const server = new GoldenSidecar(node("server", "testdata/server_node_metadata.json.tmpl", c), tags(c));
+    running.push(server);
+    // DIFFERENCE (peer_metadata's default): this suite writes x-istio-peer-* unless told
+    // `headers: "envoy"`, the names real Istio sends (filters/peer_metadata/README.md); it reads both.
+    await server.loadMx({ ...(filterValue("testdata/filters/mx_native_inbound.yaml.tmpl", c) as object), headers: "envoy" });
+    // EncodeMetadata: the whole client node metadata as a Struct, unpadded standard base64
+    // (base64.RawStdEncoding); the Struct is encoded here with protobufjs.
+    const protobuf = (await import("protobufjs")).default;
+    const root = new protobuf.Root();
+    root.addJSON((protobuf.common as any).get("google/protobuf/struct.proto").nested);
+    const StructT = root.lookupType("google.protobuf.Struct");
+    const toValue = (v: unknown): object => typeof v === "string" ? { stringValue: v }
+      : Array.isArray(v) ? { listValue: { values: v.map(toValue) } }
+      : v !== null && typeof v === "object" ? { structValue: { fields: Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toValue(x)])) } }
+      : typeof v === "number" ? { numberValue: v } : typeof v === "boolean" ? { boolValue: v } : { nullValue: 0 };
+    const md = istioNodeMetadata("testdata/client_node_metadata.json.tmpl", c);
+    const encoded = Buffer.from(StructT.encode(StructT.fromObject({ fields: Object.fromEntries(Object.entries(md).map(([k, v]) => [k, toValue(v)])) })).finish())
+      .toString("base64").replace(/=+$/, "");
+    const sl = listener("testdata/listener/server.yaml.tmpl", c);
+    const cases: Array<{ send: HeaderList; id: string | undefined; value: boolean }> = [
+      { send: [], id: undefined, value: false },
+      { send: [["x-envoy-peer-metadata-id", "client"]], id: "server", value: false },
+      { send: [["x-envoy-peer-metadata-id", "client"], ["x-envoy-peer-metadata", encoded]], id: "server", value: true },
+    ];
+    for (const k of cases) {
+      const si = streamInfo({ listenerDirection: sl.direction, routeName: sl.route, responseCode: 200 });
+      const chain = server.httpChain(si);
+      const req: HeaderList = [[":authority", `127.0.0.2:${PORTS.ServerPort}`], [":path", "/"], [":method", "POST"], ...k.send];
+      chain.decodeHeaders(req, false);
+      // the app never sees the exchange headers
+      assert.equal(req.some(([n]) => n.startsWith("x-envoy-peer-metadata")), false);
+      const resp: HeaderList = [[":status", "200"]];
+      chain.encodeHeaders(resp, true);
+      chain.finish();
+      const get = (n: string) => resp.filter(([h]) => h === n).map(([, v]) => v);
+      assert.deepEqual(get("x-envoy-peer-metadata-id"), k.id === undefined ? [] : [k.id], JSON.stringify(k.send));
+      assert.equal(get("x-envoy-peer-metadata").length, k.value ? 1 : 0, JSON.stringify(k.send));
+      if (k.value) assert.equal(Buffer.from(si.filterState.get("wasm.downstream_peer") ?? []).includes(Buffer.from("productpage-v1")), true);
+    }
+  });
+});
