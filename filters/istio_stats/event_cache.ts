@@ -24,6 +24,7 @@ export class EventEntry {
   disableHostHeaderFallback: bool = false;
   local: PeerMetadata | null = null;
   peer: PeerMetadata | null = null;
+  upstreamPeer: PeerMetadata | null = null;
   protocol: string = "";
   responseCode: i64 = 0;
   grpcStatus: i64 = -1;
@@ -48,6 +49,7 @@ export class EventEntry {
     return this.used && this.responseCode == f.responseCode && this.grpcStatus == f.grpcStatus && this.role == role &&
       this.mtls == f.mtls && this.disableHostHeaderFallback == disable &&
       changetype<usize>(this.peer) == changetype<usize>(peer) && changetype<usize>(this.local) == changetype<usize>(local) &&
+      changetype<usize>(this.upstreamPeer) == changetype<usize>(f.upstreamPeer) &&
       same(this.protocol, f.protocol) && same(this.responseFlags, f.responseFlags) &&
       same(this.peerPrincipal, f.peerPrincipal) && same(this.localPrincipal, f.localPrincipal) &&
       same(this.hostHeader, f.hostHeader) && same(this.clusterName, f.clusterName) && same(this.routeName, f.routeName) &&
@@ -60,6 +62,7 @@ export class EventEntry {
     this.disableHostHeaderFallback = disable;
     this.local = local;
     this.peer = peer;
+    this.upstreamPeer = f.upstreamPeer;
     this.protocol = f.protocol;
     this.responseCode = f.responseCode;
     this.grpcStatus = f.grpcStatus;

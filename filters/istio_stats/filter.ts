@@ -8,13 +8,13 @@ import {
   Context, RootContext, HeadersStatus, NetworkStatus, TrailersStatus, registerRootContext, HeaderMap, MetricType,
   propertyPath, getPropertyBytes, getPropertyI64, getPropertyBool,
   getPropertyView, getHeaderView, viewPtr, viewEquals, viewStartsWith, viewCopy,
-  defineMetric, recordMetric, setTickPeriodMillis, setEffectiveContext, WasmResult,
+  defineMetric, recordMetric, setTickPeriodMillis, setEffectiveContext, WasmResult, LogLevel, logIf,
 } from "../../shared/abi";
 import { ProtoReader } from "../../shared/codec/protobuf";
 import { Attributes, AttrRef, Value, SOURCE_PROPERTY, readProperty } from "../../shared/expr";
-import { PeerMetadata, peerFromEndpointMetadata } from "../../shared/peer/peer";
-import { peerFromNode } from "../../shared/peer/exchange";
+import { PeerMetadata, peerFromEndpointMetadata, workloadTypeName } from "../../shared/peer/peer";
 import { readLocalNode } from "../../shared/peer/local";
+import { JsonValue, JsonKind } from "../../shared/codec/json";
 import { decodePeerState, PEER_UNKNOWN, DOWNSTREAM_PEER_KEY, UPSTREAM_PEER_KEY, DOWNSTREAM_PEER_ID_KEY, UPSTREAM_PEER_ID_KEY } from "../../shared/peer/filter_state";
 import { parseConfig, StatsConfig, ReporterMode, roleFor, SOURCE_UPSTREAM_PEER, SOURCE_DOWNSTREAM_PEER, PeerField } from "./config";
 import { Recorder } from "./recorder";
@@ -31,12 +31,10 @@ const P_RESPONSE_FLAGS = propertyPath(["response", "flags"]);
 const P_DURATION = propertyPath(["request", "duration"]);
 const P_REQUEST_TOTAL_SIZE = propertyPath(["request", "total_size"]);
 const P_RESPONSE_TOTAL_SIZE = propertyPath(["response", "total_size"]);
-const P_MTLS = propertyPath(["connection", "mtls"]);
 const P_CONN_PEER_SAN = propertyPath(["connection", "uri_san_peer_certificate"]);
 const P_CONN_LOCAL_SAN = propertyPath(["connection", "uri_san_local_certificate"]);
 const P_UP_PEER_SAN = propertyPath(["upstream", "uri_san_peer_certificate"]);
 const P_UP_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"]);
-const P_UP_TLS_VERSION = propertyPath(["upstream", "tls_version"]);
 const P_REQUEST_HOST = propertyPath(["request", "host"]);
 const P_CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
 const P_ROUTE_NAME = propertyPath(["xds", "route_name"]);
@@ -130,6 +128,8 @@ export class StatsRoot extends RootContext {
     const r = parseConfig(this.pluginConfiguration(size));
     if (!r.ok) return this.configError(r.field, r.why);
     this.config = r.config!;
+    // What Istio's filter logs and skips (istio_stats.cc: "Failed to parse expression", "Tag is not standard", ...).
+    for (let i = 0; i < this.config.warnings.length; i++) logIf(LogLevel.Warn, this.rootId + ": " + this.config.warnings[i]);
     this.recorder = new Recorder(this.config);
     this.loadLocal();
     setTickPeriodMillis(this.config.tcpReportingMs);
@@ -139,12 +139,20 @@ export class StatsRoot extends RootContext {
   /** This proxy's labels from its node metadata, and istio_build{component="proxy",tag=ISTIO_VERSION}. */
   private loadLocal(): void {
     const node = readLocalNode();
-    this.local = peerFromNode(node.metadata, node.id, new Array<string>());
-    // The local workload identity, for hosts that cannot report the upstream connection's local
-    // certificate: Istio issues spiffe://<trust domain>/ns/<NAMESPACE>/sa/<SERVICE_ACCOUNT>, and
-    // the trust domain is the mesh id unless configured otherwise.
-    if (this.local.serviceAccount.length == 0) this.local.serviceAccount = node.metadata.getString("SERVICE_ACCOUNT", "");
-    this.local.completeIdentity(node.metadata.getString("MESH_ID", "cluster.local"));
+    // Istio's native filter takes this proxy's labels from node metadata as they are (istio_stats.cc
+    // Context: WORKLOAD_NAME, NAMESPACE, LABELS[canonical-name|canonical-revision|app|version],
+    // CLUSTER_ID), with no fallbacks: an absent key is an empty label.
+    const md = node.metadata;
+    const l = new PeerMetadata();
+    l.workload = md.getString("WORKLOAD_NAME", "");
+    l.namespace = md.getString("NAMESPACE", "");
+    l.cluster = md.getString("CLUSTER_ID", "");
+    const labels = md.get("LABELS");
+    l.canonicalService = labelOf(labels, "service.istio.io/canonical-name");
+    l.canonicalRevision = labelOf(labels, "service.istio.io/canonical-revision");
+    l.app = labelOf(labels, "app");
+    l.version = labelOf(labels, "version");
+    this.local = l;
     let version = node.metadata.getString("ISTIO_VERSION", "");
     if (version.length == 0) version = "unknown";
     // The Wasm plugin wrote `component.proxy.tag.<version>;.istio_build` (the SDK's dotted tags), but
@@ -236,6 +244,12 @@ export class StatsRoot extends RootContext {
   }
 }
 
+function labelOf(labels: JsonValue | null, key: string): string {
+  if (labels === null || labels.kind != JsonKind.Object) return "";
+  const v = labels.get(key);
+  return v !== null && v.kind == JsonKind.String ? v.str : "";
+}
+
 /** Expression attributes for one event: Envoy properties, plus the peers as seen by this stream. */
 class StreamAttributes extends Attributes {
   upstream: PeerMetadata | null = null;
@@ -254,6 +268,7 @@ class StreamAttributes extends Attributes {
 
   lookup(ref: AttrRef): Value | null {
     if (ref.source == SOURCE_PROPERTY) return readProperty(ref);
+    if (ref.field == PeerField.Absent) return null;
     let p: PeerMetadata | null = null;
     if (ref.source == SOURCE_UPSTREAM_PEER) {
       if (!this.upstreamRead) { this.upstream = new PeerCache().read(UPSTREAM); this.upstreamRead = true; }
@@ -273,6 +288,8 @@ class StreamAttributes extends Attributes {
       case PeerField.App: v = p.app; break;
       case PeerField.Version: v = p.version; break;
       case PeerField.Identity: v = p.identity; break;
+      case PeerField.Name: v = p.name; break;
+      case PeerField.Type: v = workloadTypeName(p.workloadType); break;
       case PeerField.Label: {
         const key = ref.segments[1];
         if (key == "app") v = p.app;
@@ -362,12 +379,18 @@ export class StatsStream extends Context {
     const std = root.startEvent(rec, role, f, peer, root.config.disableHostHeaderFallback);
     const attrs = root.eventAttributes(rec, role, peer);
     rec.add(M.requests_total, 1, std, attrs);
-    const durationNs = getPropertyI64(P_DURATION, 0);
-    rec.sample(M.request_duration_milliseconds, <u64>(durationNs > 0 ? durationNs / 1000000 : 0), std, attrs);
+    // Istio records the duration only when the request completed (StreamInfo::requestComplete());
+    // Envoy's request.duration attribute is absent exactly then.
+    const durationNs = getPropertyI64(P_DURATION, -1);
+    if (durationNs >= 0) rec.sample(M.request_duration_milliseconds, <u64>(durationNs / 1000000), std, attrs);
+    // Istio reads the downstream connection's wire bytes for this stream; Envoy exposes no such
+    // attribute to Wasm, so these are request.total_size / response.total_size (headers + body as
+    // Envoy counts them; see README.md, deliberate differences).
     rec.sample(M.request_bytes, <u64>max<i64>(getPropertyI64(P_REQUEST_TOTAL_SIZE, 0), 0), std, attrs);
     rec.sample(M.response_bytes, <u64>max<i64>(getPropertyI64(P_RESPONSE_TOTAL_SIZE, 0), 0), std, attrs);
     if (this.grpc) this.reportMessages(rec, std, attrs);
     this.messagesDone = true;
+    if (rec.custom.length > 0) rec.recordCustom(std, attrs);
   }
 
   /** Message count deltas since the last report (grpc_stats filter state holds running totals). */
@@ -388,6 +411,9 @@ export class StatsStream extends Context {
     if (rec === null) return;
     const role = root.role();
     const peer = root.peerFor(role);
+    // Istio reports a stream's messages periodically only once the peer is known or known to be
+    // absent (istio_stats.cc reportHelper: peerInfoRead); the rest goes out at the end.
+    if (peer === null && unchecked(root.peers[role == Role.Source ? UPSTREAM : DOWNSTREAM]).state == PeerState.Pending) return;
     const f = this.readFacts(role, root.facts);
     f.protocol = "grpc";
     f.hostHeader = root.hostHeaderOf(f, this.host);
@@ -400,15 +426,19 @@ export class StatsStream extends Context {
   private readFacts(role: Role, f: RequestFacts): RequestFacts {
     f.responseFlags = responseFlagsString(getPropertyI64(P_RESPONSE_FLAGS, 0));
     const root = this.stats;
+    // Principals as Istio's filter reads them: the client side from the upstream connection's
+    // certificates, the server side from the downstream one's; nothing else (no identity is made up
+    // for a side without a certificate: that label reports unknown).
+    f.mtls = false;
     if (role == Role.Source) {
-      f.mtls = false;
       f.peerPrincipal = root.upPeerSan.read();
       f.localPrincipal = root.upLocalSan.read();
-      if (f.localPrincipal.length == 0 && getPropertyView(P_UP_TLS_VERSION) >= 0) f.localPrincipal = root.local.identity;
+      f.upstreamPeer = null;
     } else {
-      f.mtls = getPropertyBool(P_MTLS, false);
       f.peerPrincipal = root.connPeerSan.read();
       f.localPrincipal = root.connLocalSan.read();
+      // a waypoint reports the destination the exchange found upstream
+      f.upstreamPeer = role == Role.Waypoint ? unchecked(root.peers[UPSTREAM]).read(UPSTREAM) : null;
     }
     const cluster = root.clusterName.read();
     f.clusterName = cluster;
@@ -486,6 +516,7 @@ export class StatsStream extends Context {
     this.reportedSent = this.sent;
     if (final) {
       rec.add(M.tcp_connections_closed_total, 1, std, attrs);
+      if (rec.custom.length > 0) rec.recordCustom(std, attrs);
       this.finished = true;
     }
   }

@@ -61,10 +61,11 @@ export const NAME_ORDER: StaticArray<i32> = [
 ];
 
 /** Which standard tags a metric carries (Istio: count_peer_labels / count_tcp_labels / all). */
-export const enum TagSet { Http = 0, Tcp = 1, Peer = 2 }
+export const enum TagSet { Http = 0, Tcp = 1, Peer = 2, None = 3 }
 
 /** True when a metric of this kind carries the tag by default. */
 export function tagInSet(set: TagSet, tag: i32): bool {
+  if (set == TagSet.None) return false; // custom metrics (definitions) carry only configured tags
   if (tag <= Tag.destination_cluster) return true;
   if (set == TagSet.Http) return true;
   if (set == TagSet.Tcp) return tag == Tag.request_protocol || tag == Tag.response_flags || tag == Tag.connection_security_policy;

@@ -2,6 +2,7 @@
 // the series cache: one metric id per distinct label set, defined once, with a cardinality guard.
 import { MetricType, defineMetric, incrementMetric } from "../../shared/abi/host";
 import { Node } from "../../shared/expr";
+import { MetricChanges } from "./config";
 import { TAG_COUNT, TAG_NAMES, NAME_ORDER, TagSet, tagInSet, encodeField } from "./labels";
 
 export class MetricSpec {
@@ -38,9 +39,12 @@ export const OVERFLOW_VALUE = "overflow";
 
 /** One distinct label set of a plan, with the metric id of each metric using it (0 = not defined yet). */
 export class LabelSet {
-  ids: StaticArray<u32> = new StaticArray<u32>(METRIC_COUNT);
+  /** Indexed by metric (standard metrics by M, then the configured definitions). */
+  ids: StaticArray<u32>;
   next: LabelSet | null = null;
-  constructor(public values: StaticArray<string>, public hash: u64, public overflow: bool) {}
+  constructor(public values: StaticArray<string>, public hash: u64, public overflow: bool, slots: i32 = METRIC_COUNT) {
+    this.ids = new StaticArray<u32>(slots);
+  }
 }
 
 /**
@@ -65,6 +69,8 @@ export class LabelPlan {
   size: i32 = 0;
   last: LabelSet | null = null;
   overflowSet: LabelSet | null = null;
+  /** Metrics a label set can serve (standard + custom): the size of LabelSet.ids. */
+  slots: i32 = METRIC_COUNT;
 
   finish(): void {
     let sig = "";
@@ -99,7 +105,7 @@ export class LabelPlan {
       if (max > 0 && this.size >= max) return this.overflow(reporter);
       const copy = new StaticArray<string>(n);
       for (let i = 0; i < n; i++) unchecked(copy[i] = unchecked(values[i]));
-      found = new LabelSet(copy, h, false);
+      found = new LabelSet(copy, h, false, this.slots);
       found.next = head;
       this.sets.set(h, found);
       this.size++;
@@ -135,7 +141,7 @@ export class LabelPlan {
       const n = this.names.length;
       const v = new StaticArray<string>(n);
       for (let i = 0; i < n; i++) unchecked(v[i] = this.names[i] == "reporter" ? reporter : OVERFLOW_VALUE);
-      o = new LabelSet(v, 0, true);
+      o = new LabelSet(v, 0, true, this.slots);
       this.overflowSet = o;
     }
     return o;
@@ -219,46 +225,27 @@ export class MetricSeries {
 }
 
 /**
- * Builds the plan of one metric from the standard subset and the config overrides that name it
- * (or name no metric). `removed`/`dimKeys`/`dimExprs` are the merged override lists, in config order.
+ * Builds the plan of one metric: the standard tags it carries, in stat-name order, each kept,
+ * replaced by an expression or removed as `changes` says, then the added tags in their order.
+ * An override of a tag the metric does not carry changes nothing (Istio overrides only the tags a
+ * metric has).
  */
-export function buildPlan(spec: MetricSpec, removed: Array<string>, dimKeys: Array<string>, dimExprs: Array<Node>): LabelPlan {
+export function buildPlan(spec: MetricSpec, changes: MetricChanges): LabelPlan {
   const plan = new LabelPlan();
   for (let i = 0; i < TAG_COUNT; i++) {
     const tag = unchecked(NAME_ORDER[i]);
     if (!tagInSet(spec.tags, tag)) continue;
     const name = unchecked(TAG_NAMES[tag]);
-    if (removed.includes(name)) continue;
+    const at = changes.overrideKeys.indexOf(name);
+    if (at >= 0 && changes.overrideExprs[at] === null) continue;
     plan.names.push(name);
-    plan.std.push(tag);
-    plan.exprs.push(null);
+    plan.std.push(at >= 0 ? -1 : tag);
+    plan.exprs.push(at >= 0 ? changes.overrideExprs[at] : null);
   }
-  // Overrides of carried tags replace the value source; other keys are new labels, appended in
-  // sorted order (Istio's native filter sorts added tags). A later override of a key wins.
-  const extraNames = new Array<string>();
-  const extraExprs = new Array<Node>();
-  for (let k = 0; k < dimKeys.length; k++) {
-    const key = dimKeys[k];
-    const at = plan.names.indexOf(key);
-    if (at >= 0) { plan.std[at] = -1; plan.exprs[at] = dimExprs[k]; continue; }
-    const e = extraNames.indexOf(key);
-    if (e >= 0) { extraExprs[e] = dimExprs[k]; continue; }
-    if (removed.includes(key)) continue;
-    extraNames.push(key);
-    extraExprs.push(dimExprs[k]);
-  }
-  // insertion sort of the indices by name (a handful of entries)
-  const order = new Array<i32>();
-  for (let i = 0; i < extraNames.length; i++) {
-    let j = order.length;
-    order.push(i);
-    while (j > 0 && extraNames[order[j - 1]] > extraNames[i]) { order[j] = order[j - 1]; j--; }
-    order[j] = i;
-  }
-  for (let i = 0; i < order.length; i++) {
-    plan.names.push(extraNames[order[i]]);
+  for (let k = 0; k < changes.addKeys.length; k++) {
+    plan.names.push(changes.addKeys[k]);
     plan.std.push(-1);
-    plan.exprs.push(extraExprs[order[i]]);
+    plan.exprs.push(changes.addExprs[k]);
   }
   plan.finish();
   return plan;

@@ -2,8 +2,10 @@
 // request, a TCP report) into them. No host calls except defining/incrementing metrics.
 import { incrementMetric, recordMetric } from "../../shared/abi/host";
 import { Node, Attributes, evaluateString } from "../../shared/expr";
+import { MetricType } from "../../shared/abi/host";
 import { StatsConfig } from "./config";
-import { METRIC_COUNT, METRIC_SPECS, LabelPlan, LabelSet, MetricSeries, buildPlan } from "./metrics";
+import { METRIC_COUNT, METRIC_SPECS, MetricSpec, LabelPlan, LabelSet, MetricSeries, buildPlan } from "./metrics";
+import { TagSet } from "./labels";
 import { UNKNOWN } from "./labels";
 import { EventCache, EventEntry } from "./event_cache";
 
@@ -22,23 +24,22 @@ export class Recorder {
   /** True when any plan evaluates an expression (the context then prepares Attributes). */
   usesExpressions: bool = false;
 
+  /** `definitions`: series indexed from METRIC_COUNT on, and their value expressions. */
+  custom: Array<MetricSeries> = new Array<MetricSeries>();
+  customValues: Array<Node> = new Array<Node>();
+
   constructor(cfg: StatsConfig) {
     this.maxSeries = cfg.maxSeriesPerMetric;
-    for (let m = 0; m < METRIC_COUNT; m++) {
-      const spec = unchecked(METRIC_SPECS[m]);
-      const removed = new Array<string>();
-      const dimKeys = new Array<string>();
-      const dimExprs = new Array<Node>();
-      let drop = false;
-      for (let i = 0; i < cfg.overrides.length; i++) {
-        const o = cfg.overrides[i];
-        if (o.name.length > 0 && o.name != spec.name) continue;
-        if (o.drop) drop = true;
-        for (let k = 0; k < o.tagsToRemove.length; k++) removed.push(o.tagsToRemove[k]);
-        for (let k = 0; k < o.dimensionKeys.length; k++) { dimKeys.push(o.dimensionKeys[k]); dimExprs.push(o.dimensions[k].root!); }
-      }
-      if (drop) continue;
-      let plan = buildPlan(spec, removed, dimKeys, dimExprs);
+    const slots = METRIC_COUNT + cfg.custom.length;
+    for (let m = 0; m < slots; m++) {
+      const isCustom = m >= METRIC_COUNT;
+      const spec = isCustom
+        ? new MetricSpec(cfg.custom[m - METRIC_COUNT].name, cfg.custom[m - METRIC_COUNT].type, TagSet.None)
+        : unchecked(METRIC_SPECS[m]);
+      const changes = isCustom ? cfg.custom[m - METRIC_COUNT].changes : unchecked(cfg.standard[m]);
+      if (changes.drop) continue;
+      let plan = buildPlan(spec, changes);
+      plan.slots = slots;
       let shared = false;
       for (let i = 0; i < this.plans.length; i++) {
         if (this.plans[i].signature == plan.signature) { plan = this.plans[i]; shared = true; break; }
@@ -49,8 +50,12 @@ export class Recorder {
         for (let i = 0; i < plan.exprs.length; i++) if (plan.exprs[i] !== null) { plan.usesExpressions = true; this.usesExpressions = true; }
         while (this.scratch.length < plan.names.length) this.scratch.push("");
       }
-      unchecked(this.series[m] = new MetricSeries(m, spec, plan, cfg.maxSeriesPerMetric));
+      const series = new MetricSeries(m, spec, plan, cfg.maxSeriesPerMetric);
+      if (isCustom) { this.custom.push(series); this.customValues.push(cfg.custom[m - METRIC_COUNT].value); }
+      else unchecked(this.series[m] = series);
     }
+    // a custom metric's value is an expression even when its labels are not
+    if (this.custom.length > 0) this.usesExpressions = true;
     this.own = new StaticArray<LabelSet | null>(this.plans.length);
     this.events = new EventCache(this.plans.length);
   }
@@ -120,6 +125,26 @@ export class Recorder {
     if (id != 0) recordMetric(id, value);
   }
 
+  /**
+   * Records every `definitions` metric for this event (Istio: at the end of an HTTP stream and at
+   * TCP close). The value is the expression's CEL string parsed as an unsigned integer; an
+   * evaluation error or a non-number records 0, as the native filter does (SimpleAtoi failure).
+   */
+  recordCustom(std: StaticArray<string>, attrs: Attributes | null): void {
+    for (let i = 0; i < this.custom.length; i++) {
+      const s = this.custom[i];
+      let amount: u64 = 0;
+      if (attrs !== null) {
+        const v = evaluateString(this.customValues[i], attrs);
+        if (v !== null) amount = parseUnsigned(v);
+      }
+      const id = s.idFor(this.setOf(s.plan, std, attrs));
+      if (id == 0) continue;
+      if (s.spec.type == MetricType.Counter) { if (amount > 0) incrementMetric(id, <i64>amount); }
+      else recordMetric(id, amount); // gauge: set; histogram: one sample
+    }
+  }
+
   /** Series currently defined for metric m (for tests and the bench). */
   seriesCount(m: i32): i32 {
     const s = unchecked(this.series[m]);
@@ -132,3 +157,19 @@ export class Recorder {
   }
 }
 
+
+/** absl::SimpleAtoi into uint64: optional surrounding spaces and '+', decimal digits, no overflow; else 0. */
+function parseUnsigned(s: string): u64 {
+  const t = s.trim();
+  let i = 0;
+  if (t.length > 0 && t.charCodeAt(0) == 0x2b) i = 1;
+  if (i >= t.length) return 0;
+  let v: u64 = 0;
+  for (; i < t.length; i++) {
+    const d = t.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return 0;
+    if (v > (u64.MAX_VALUE - <u64>d) / 10) return 0;
+    v = v * 10 + <u64>d;
+  }
+  return v;
+}

@@ -1,4 +1,4 @@
-import { fillStandardLabels, RequestFacts, Role, responseFlagsString, codeString, hostHeaderMatters } from "./request_labels";
+import { fillStandardLabels, RequestFacts, Role, responseFlagsString, codeString, hostHeaderMatters, namespaceOfPrincipal } from "./request_labels";
 import { Tag, TAG_COUNT } from "./labels";
 import { PeerMetadata } from "../../shared/peer/peer";
 
@@ -74,8 +74,95 @@ describe("istio_stats standard label values", () => {
     expect(l[Tag.destination_service_namespace]).toBe("default");
     expect(l[Tag.response_flags]).toBe("UF,URX");
     expect(l[Tag.connection_security_policy]).toBe("mutual_tls");
-    f.mtls = false;
+    // istio_stats.cc: mutual_tls_ = !peer_san.empty() && !local_san.empty()
+    f.peerPrincipal = "";
     expect(labels(Role.Destination, f, ratings(), null, true)[Tag.connection_security_policy]).toBe("none");
+  });
+
+  // istio_stats.cc populatePeerInfo: "fallback from using the namespace from SAN if available to
+  // using peer metadata"; golden tcp_server_connection_open_without_mx.yaml.tmpl expects
+  // source_workload_namespace="default" for a peer with a certificate and no exchange.
+  it("the peer namespace comes from the peer principal first, then peer metadata (both sides)", () => {
+    expect(namespaceOfPrincipal("spiffe://cluster.local/ns/bookinfo/sa/x")).toBe("bookinfo");
+    expect(namespaceOfPrincipal("spiffe://cluster.local/ns/bookinfo")).toBe("bookinfo");
+    expect(namespaceOfPrincipal("spiffe://cluster.local/sa/x")).toBe("");
+    const f = new RequestFacts();
+    f.peerPrincipal = "spiffe://cluster.local/ns/default/sa/client";
+    f.localPrincipal = "spiffe://cluster.local/ns/default/sa/server";
+    expect(labels(Role.Destination, f, ratings(), null)[Tag.source_workload_namespace]).toBe("default");
+    const other = productpage();
+    other.namespace = "metadata-ns";
+    expect(labels(Role.Destination, f, ratings(), other)[Tag.source_workload_namespace]).toBe("default");
+    f.peerPrincipal = "";
+    expect(labels(Role.Destination, f, ratings(), other)[Tag.source_workload_namespace]).toBe("metadata-ns");
+    // client: the upstream certificate, else the peer identity, else peer metadata
+    const c = new RequestFacts();
+    c.peerPrincipal = "spiffe://cluster.local/ns/cert-ns/sa/ratings";
+    const peer = ratings();
+    peer.namespace = "md-ns";
+    let l = labels(Role.Source, c, productpage(), peer);
+    expect(l[Tag.destination_workload_namespace]).toBe("cert-ns");
+    expect(l[Tag.destination_service_namespace]).toBe("cert-ns"); // no cluster metadata namespace
+    c.peerPrincipal = "";
+    l = labels(Role.Source, c, productpage(), peer);
+    expect(l[Tag.destination_workload_namespace]).toBe("default"); // ratings().identity is .../ns/default/...
+    peer.identity = "";
+    expect(labels(Role.Source, c, productpage(), peer)[Tag.destination_workload_namespace]).toBe("md-ns");
+    // cluster metadata's namespace wins for destination_service_namespace (TestStatsDestinationServiceNamespacePrecedence)
+    c.serviceHost = "server.default.svc.cluster.local";
+    c.serviceNamespace = "svc-ns";
+    expect(labels(Role.Source, c, productpage(), peer)[Tag.destination_service_namespace]).toBe("svc-ns");
+  });
+
+  it("no principal is made up: without a certificate the label is unknown", () => {
+    const f = new RequestFacts();
+    const l = labels(Role.Source, f, productpage(), null);
+    expect(l[Tag.source_principal]).toBe("unknown");
+    expect(l[Tag.destination_principal]).toBe("unknown");
+    const s = labels(Role.Destination, f, ratings(), productpage());
+    expect(s[Tag.source_principal]).toBe("unknown");
+    expect(s[Tag.destination_principal]).toBe("unknown");
+    expect(s[Tag.connection_security_policy]).toBe("none");
+  });
+
+  // istio_stats.cc: this proxy's labels are pool_.add(extractString(node metadata, ...)) with no
+  // "unknown"; only peer values fall back.
+  it("this proxy's own labels are its node metadata as is, empty included", () => {
+    const local = new PeerMetadata();
+    local.workload = "ratings-v1";
+    const s = labels(Role.Destination, new RequestFacts(), local, productpage(), true);
+    expect(s[Tag.destination_workload]).toBe("ratings-v1");
+    expect(s[Tag.destination_workload_namespace]).toBe("");
+    expect(s[Tag.destination_canonical_service]).toBe("");
+    expect(s[Tag.destination_canonical_revision]).toBe("");
+    expect(s[Tag.destination_service]).toBe("");
+    expect(s[Tag.destination_cluster]).toBe("");
+    const c = labels(Role.Source, new RequestFacts(), local, null);
+    expect(c[Tag.source_app]).toBe("");
+    expect(c[Tag.source_canonical_revision]).toBe("");
+  });
+
+  // istio_stats.cc Reporter::ServerGateway: destination labels from peerInfo(ClientSidecar) (the
+  // upstream peer), canonical revision "unknown" when absent, service fallbacks "unknown".
+  it("waypoint: the destination labels come from the upstream peer", () => {
+    const f = new RequestFacts();
+    f.upstreamPeer = ratings();
+    f.peerPrincipal = "spiffe://cluster.local/ns/default/sa/client";
+    f.localPrincipal = "spiffe://cluster.local/ns/default/sa/waypoint";
+    let l = labels(Role.Waypoint, f, productpage(), productpage(), true);
+    expect(l[Tag.reporter]).toBe("waypoint");
+    expect(l[Tag.source_workload]).toBe("productpage-v1");
+    expect(l[Tag.destination_workload]).toBe("ratings-v1");
+    expect(l[Tag.destination_principal]).toBe("spiffe://cluster.local/ns/default/sa/ratings");
+    expect(l[Tag.destination_canonical_revision]).toBe("version-1");
+    expect(l[Tag.destination_service]).toBe("unknown");
+    expect(l[Tag.destination_service_namespace]).toBe("unknown");
+    expect(l[Tag.destination_cluster]).toBe("server-cluster");
+    expect(l[Tag.connection_security_policy]).toBe("mutual_tls");
+    f.upstreamPeer = null;
+    l = labels(Role.Waypoint, f, productpage(), productpage(), true);
+    expect(l[Tag.destination_workload]).toBe("unknown");
+    expect(l[Tag.destination_canonical_revision]).toBe("unknown");
   });
 
   it("destination_service: Host header, catch-all routes and clusters, cluster metadata", () => {
@@ -116,7 +203,8 @@ describe("istio_stats standard label values", () => {
     expect(labels(Role.Source, f, productpage(), ratings())[Tag.destination_service_namespace]).toBe("default");
   });
 
-  it("canonical service falls back to the workload name; gRPC status only for gRPC", () => {
+  // The native filter has no canonical-service fallback to the workload name (Wasm-era only).
+  it("an empty peer canonical service is unknown; gRPC status only for gRPC", () => {
     const peer = new PeerMetadata();
     peer.workload = "legacy";
     const f = new RequestFacts();
@@ -124,7 +212,8 @@ describe("istio_stats standard label values", () => {
     f.grpcStatus = 14;
     f.responseCode = 200;
     const l = labels(Role.Destination, f, ratings(), peer);
-    expect(l[Tag.source_canonical_service]).toBe("legacy");
+    expect(l[Tag.source_canonical_service]).toBe("unknown");
+    expect(l[Tag.source_workload]).toBe("legacy");
     expect(l[Tag.source_app]).toBe("unknown");
     expect(l[Tag.grpc_response_status]).toBe("14");
     expect(l[Tag.request_protocol]).toBe("grpc");

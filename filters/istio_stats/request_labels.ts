@@ -15,9 +15,11 @@ export class RequestFacts {
   responseCode: i64 = 0;                // 0 when there was no response (Istio reports "0")
   grpcStatus: i64 = -1;                 // -1 when absent
   responseFlags: string = "";           // Envoy short flags joined by ","
-  mtls: bool = false;                   // downstream connection is mutual TLS (server side)
-  peerPrincipal: string = "";
-  localPrincipal: string = "";
+  mtls: bool = false;                   // unused by the labels (Istio derives mutual_tls from the two SANs); kept for callers
+  peerPrincipal: string = "";           // server: downstream peer certificate URI SAN; client: upstream peer certificate URI SAN
+  localPrincipal: string = "";          // server: downstream local certificate URI SAN; client: upstream local certificate URI SAN
+  /** Waypoint (SERVER_GATEWAY) reporters: the upstream peer from the exchange, which supplies the destination labels. */
+  upstreamPeer: PeerMetadata | null = null;
   hostHeader: string = "";              // request Host / :authority
   clusterName: string = "";
   routeName: string = "";
@@ -38,55 +40,126 @@ function isCatchAllCluster(name: string): bool {
     name == "InboundPassthroughClusterIpv4" || name == "InboundPassthroughClusterIpv6";
 }
 
-/** The canonical service of a workload: the label, else the workload name (Wasm-era fallback). */
-export function canonicalService(w: PeerMetadata): string {
-  return w.canonicalService.length > 0 ? w.canonicalService : w.workload;
+/**
+ * The namespace in a principal `<domain>/ns/<namespace>/sa/<account>` (istio_stats.cc getNamespace:
+ * the text after the first `/ns/` up to the next `/`), or "" when there is no `/ns/`.
+ */
+export function namespaceOfPrincipal(principal: string): string {
+  const i = principal.indexOf("/ns/");
+  if (i < 0) return "";
+  const from = i + 4;
+  const end = principal.indexOf("/", from);
+  return end < 0 ? principal.substring(from) : principal.substring(from, end);
 }
 
 /**
- * Fills `out` (indexed by Tag) with the standard labels. `peer` is null when no peer metadata was
- * found (every peer field then reports `unknown`, the revision `latest`).
+ * Fills `out` (indexed by Tag) with the standard labels, as Istio's native filter
+ * (istio/proxy source/extensions/filters/http/istio_stats/istio_stats.cc populatePeerInfo):
+ * - this proxy's own labels come from its node metadata as they are (an empty value stays empty);
+ * - peer labels that are empty report `unknown`, the peer's canonical revision `latest` (the
+ *   waypoint's destination revision `unknown`); there is no canonical-service fallback to the
+ *   workload name (that was the Wasm-era plugin);
+ * - the peer namespace comes from the peer principal's `/ns/<ns>/` first, then peer metadata;
+ * - principals: server side the downstream certificates, client side the upstream ones, the
+ *   destination falling back to the exchanged peer's identity; no value reports `unknown`;
+ * - connection_security_policy: server `mutual_tls` when both principals are known, else `none`;
+ *   client `unknown`.
+ * `peer` is null when no peer metadata was found.
  */
 export function fillStandardLabels(out: StaticArray<string>, role: Role, f: RequestFacts, local: PeerMetadata,
                                    peer: PeerMetadata | null, disableHostHeaderFallback: bool): void {
   const serverSide = role != Role.Source;
   const p = peer !== null ? peer : EMPTY;
-  const src = serverSide ? p : local;
-  const dst = serverSide ? local : p;
+  // Client: the upstream certificate, else the identity the exchanged peer announced (an
+  // endpoint-metadata peer has none).
+  const peerSan = serverSide || f.peerPrincipal.length > 0 ? f.peerPrincipal : p.identity;
+  let peerNamespace = peerSan.length > 0 ? namespaceOfPrincipal(peerSan) : "";
+  if (peerNamespace.length == 0) peerNamespace = p.namespace;
 
   unchecked(out[Tag.reporter] = reporterName(role));
-  unchecked(out[Tag.source_workload] = orUnknown(src.workload));
-  unchecked(out[Tag.source_canonical_service] = orUnknown(canonicalService(src)));
-  unchecked(out[Tag.source_canonical_revision] = revisionOrLatest(src.canonicalRevision));
-  unchecked(out[Tag.source_workload_namespace] = orUnknown(src.namespace));
-  unchecked(out[Tag.source_app] = orUnknown(src.app));
-  unchecked(out[Tag.source_version] = orUnknown(src.version));
-  unchecked(out[Tag.source_cluster] = orUnknown(src.cluster));
-  unchecked(out[Tag.destination_workload] = orUnknown(dst.workload));
-  unchecked(out[Tag.destination_workload_namespace] = orUnknown(dst.namespace));
-  unchecked(out[Tag.destination_app] = orUnknown(dst.app));
-  unchecked(out[Tag.destination_version] = orUnknown(dst.version));
-  unchecked(out[Tag.destination_canonical_service] = orUnknown(canonicalService(dst)));
-  unchecked(out[Tag.destination_canonical_revision] = revisionOrLatest(dst.canonicalRevision));
-  unchecked(out[Tag.destination_cluster] = orUnknown(dst.cluster));
-
-  // Principals: server side reads the downstream certificates, client side the upstream ones;
-  // the client falls back to the peer's identity from metadata (native istio_stats).
   if (serverSide) {
-    unchecked(out[Tag.source_principal] = orUnknown(f.peerPrincipal));
-    unchecked(out[Tag.destination_principal] = orUnknown(f.localPrincipal));
+    unchecked(out[Tag.source_workload] = orUnknown(p.workload));
+    unchecked(out[Tag.source_canonical_service] = orUnknown(p.canonicalService));
+    unchecked(out[Tag.source_canonical_revision] = revisionOrLatest(p.canonicalRevision));
+    unchecked(out[Tag.source_workload_namespace] = orUnknown(peerNamespace));
+    unchecked(out[Tag.source_principal] = orUnknown(peerSan));
+    unchecked(out[Tag.source_app] = orUnknown(p.app));
+    unchecked(out[Tag.source_version] = orUnknown(p.version));
+    unchecked(out[Tag.source_cluster] = orUnknown(p.cluster));
   } else {
+    unchecked(out[Tag.source_workload] = local.workload);
+    unchecked(out[Tag.source_canonical_service] = local.canonicalService);
+    unchecked(out[Tag.source_canonical_revision] = local.canonicalRevision);
+    unchecked(out[Tag.source_workload_namespace] = local.namespace);
     unchecked(out[Tag.source_principal] = orUnknown(f.localPrincipal));
-    unchecked(out[Tag.destination_principal] = orUnknown(f.peerPrincipal.length > 0 ? f.peerPrincipal : p.identity));
+    unchecked(out[Tag.source_app] = local.app);
+    unchecked(out[Tag.source_version] = local.version);
+    unchecked(out[Tag.source_cluster] = local.cluster);
   }
 
-  fillDestinationService(out, serverSide, f, local, p, disableHostHeaderFallback);
+  let host = "";
+  let name = "";
+  let ns = "";
+  if (!disableHostHeaderFallback) { host = f.hostHeader; name = f.hostHeader; }
+  if (f.routeName == "block_all") name = "BlackHoleCluster";
+  else if (f.routeName == "allow_any") name = "PassthroughCluster";
+  else if (isCatchAllCluster(f.clusterName)) name = f.clusterName;
+  else if (f.serviceHost.length > 0 || f.serviceName.length > 0 || f.serviceNamespace.length > 0) {
+    if (f.serviceHost.length > 0) host = f.serviceHost;
+    ns = f.serviceNamespace;
+    if (f.serviceName.length > 0) name = f.serviceName;
+    else {
+      const dot = host.indexOf(".");
+      name = dot < 0 ? host : host.substring(0, dot);
+    }
+  }
+
+  if (role == Role.Waypoint) {
+    // SERVER_GATEWAY: the destination is the upstream peer the exchange found (istio_stats.cc
+    // reads peerInfo(ClientSidecar) = filter state upstream_peer; no endpoint-metadata fallback).
+    const e = f.upstreamPeer !== null ? f.upstreamPeer! : EMPTY;
+    unchecked(out[Tag.destination_workload] = orUnknown(e.workload));
+    unchecked(out[Tag.destination_workload_namespace] = orUnknown(e.namespace));
+    unchecked(out[Tag.destination_principal] = orUnknown(e.identity));
+    unchecked(out[Tag.destination_app] = orUnknown(e.app));
+    unchecked(out[Tag.destination_version] = orUnknown(e.version));
+    unchecked(out[Tag.destination_service] = orUnknown(host));
+    unchecked(out[Tag.destination_canonical_service] = orUnknown(e.canonicalService));
+    unchecked(out[Tag.destination_canonical_revision] = orUnknown(e.canonicalRevision));
+    unchecked(out[Tag.destination_service_name] = orUnknown(name));
+    unchecked(out[Tag.destination_service_namespace] = orUnknown(ns));
+    unchecked(out[Tag.destination_cluster] = orUnknown(e.cluster));
+  } else if (serverSide) {
+    unchecked(out[Tag.destination_workload] = local.workload);
+    unchecked(out[Tag.destination_workload_namespace] = local.namespace);
+    unchecked(out[Tag.destination_principal] = orUnknown(f.localPrincipal));
+    unchecked(out[Tag.destination_app] = local.app);
+    unchecked(out[Tag.destination_version] = local.version);
+    unchecked(out[Tag.destination_service] = host.length > 0 ? host : local.canonicalService);
+    unchecked(out[Tag.destination_canonical_service] = local.canonicalService);
+    unchecked(out[Tag.destination_canonical_revision] = local.canonicalRevision);
+    unchecked(out[Tag.destination_service_name] = name.length > 0 ? name : local.canonicalService);
+    unchecked(out[Tag.destination_service_namespace] = local.namespace);
+    unchecked(out[Tag.destination_cluster] = local.cluster);
+  } else {
+    unchecked(out[Tag.destination_workload] = orUnknown(p.workload));
+    unchecked(out[Tag.destination_workload_namespace] = orUnknown(peerNamespace));
+    unchecked(out[Tag.destination_principal] = orUnknown(peerSan));
+    unchecked(out[Tag.destination_app] = orUnknown(p.app));
+    unchecked(out[Tag.destination_version] = orUnknown(p.version));
+    unchecked(out[Tag.destination_service] = orUnknown(host));
+    unchecked(out[Tag.destination_canonical_service] = orUnknown(p.canonicalService));
+    unchecked(out[Tag.destination_canonical_revision] = revisionOrLatest(p.canonicalRevision));
+    unchecked(out[Tag.destination_service_name] = orUnknown(name));
+    unchecked(out[Tag.destination_service_namespace] = ns.length > 0 ? ns : orUnknown(peerNamespace));
+    unchecked(out[Tag.destination_cluster] = orUnknown(p.cluster));
+  }
 
   unchecked(out[Tag.request_protocol] = f.protocol);
   unchecked(out[Tag.response_code] = codeString(f.responseCode));
   unchecked(out[Tag.grpc_response_status] = f.protocol == "grpc" && f.grpcStatus >= 0 ? codeString(f.grpcStatus) : "");
   unchecked(out[Tag.response_flags] = flagsOrDash(f.responseFlags));
-  unchecked(out[Tag.connection_security_policy] = securityPolicy(serverSide, f.mtls));
+  unchecked(out[Tag.connection_security_policy] = securityPolicy(serverSide, f.peerPrincipal.length > 0 && f.localPrincipal.length > 0));
 }
 
 /**
@@ -96,43 +169,6 @@ export function fillStandardLabels(out: StaticArray<string>, role: Role, f: Requ
  */
 export function hostHeaderMatters(f: RequestFacts): bool {
   return f.serviceHost.length == 0 || f.routeName == "block_all" || f.routeName == "allow_any" || isCatchAllCluster(f.clusterName);
-}
-
-/**
- * destination_service / _name / _namespace (Istio's stats filter, §4.4 of the reference):
- * the Host header unless disabled; Istio's catch-all routes/clusters by name; then the cluster's
- * `istio.services[0]` metadata wins. Empty results: the client reports `unknown` (namespace: the
- * peer's), the server its own canonical service and namespace.
- */
-function fillDestinationService(out: StaticArray<string>, serverSide: bool, f: RequestFacts, local: PeerMetadata,
-                                peer: PeerMetadata, disableHostHeaderFallback: bool): void {
-  let host = "";
-  let name = "";
-  let ns = "";
-  if (!disableHostHeaderFallback) { host = f.hostHeader; name = f.hostHeader; }
-  if (f.routeName == "block_all") name = "BlackHoleCluster";
-  else if (f.routeName == "allow_any") name = "PassthroughCluster";
-  else if (isCatchAllCluster(f.clusterName)) name = f.clusterName;
-  else if (f.serviceHost.length > 0) {
-    host = f.serviceHost;
-    ns = f.serviceNamespace;
-    if (f.serviceName.length > 0) name = f.serviceName;
-    else {
-      const dot = host.indexOf(".");
-      name = dot < 0 ? host : host.substring(0, dot);
-    }
-  }
-  if (serverSide) {
-    const svc = canonicalService(local);
-    if (host.length == 0) host = svc;
-    if (name.length == 0) name = svc;
-    if (ns.length == 0) ns = local.namespace;
-  } else if (ns.length == 0) {
-    ns = peer.namespace;
-  }
-  unchecked(out[Tag.destination_service] = orUnknown(host));
-  unchecked(out[Tag.destination_service_name] = orUnknown(name));
-  unchecked(out[Tag.destination_service_namespace] = orUnknown(ns));
 }
 
 const EMPTY = new PeerMetadata();

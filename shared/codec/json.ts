@@ -642,6 +642,21 @@ export class JsonFields {
     return v === null ? fallback : v.bool;
   }
 
+  /**
+   * A protobuf `bool` field as Envoy's JSON conversion reads it: true/false, or the strings
+   * "true"/"false" (how YAML-quoted values in Istio's own configs arrive).
+   */
+  protoBool(key: string, fallback: bool): bool {
+    const v = this.obj.get(key);
+    if (v !== null && v.kind == JsonKind.String) {
+      if (v.str == "true") return true;
+      if (v.str == "false") return false;
+      this.fail(key, "expected a bool (true, false, \"true\" or \"false\"), got \"" + v.str + "\"");
+      return fallback;
+    }
+    return this.bool(key, fallback);
+  }
+
   number(key: string, fallback: f64): f64 {
     const v = this.typed(key, JsonKind.Number);
     return v === null ? fallback : v.num;

@@ -55,7 +55,18 @@ export class AttrRef {
   constructor(public root: string, public text: string, public position: i32) {}
 }
 
-export enum NodeKind { Literal = 0, Attr = 1, Has = 2, Not = 3, And = 4, Or = 5, Eq = 6, Ne = 7, Cond = 8 }
+export enum NodeKind {
+  Literal = 0, Attr = 1, Has = 2, Not = 3, And = 4, Or = 5, Eq = 6, Ne = 7, Cond = 8,
+  // arithmetic (CEL: int + int, string + string; overflow and division by zero are errors)
+  Add = 9, Sub = 10, Mul = 11, Div = 12, Mod = 13, Neg = 14,
+  // ordering (CEL: int with int, string with string)
+  Lt = 15, Le = 16, Gt = 17, Ge = 18,
+  /** A function or method call: `name` with `args` (a method's receiver is args[0]). */
+  Call = 19,
+}
+
+/** The functions a Call node may name (CEL standard functions in the supported subset). */
+export enum Func { String = 0, Int = 1, Size = 2, StartsWith = 3, EndsWith = 4, Contains = 5 }
 
 export class Node {
   kind: NodeKind;
@@ -64,5 +75,8 @@ export class Node {
   a: Node | null = null;
   b: Node | null = null;
   c: Node | null = null;
+  /** Call nodes: which function, and its arguments (a method's receiver first). */
+  func: Func = Func.String;
+  args: Array<Node> = new Array<Node>();
   constructor(kind: NodeKind) { this.kind = kind; }
 }

@@ -54,13 +54,17 @@ describe("expr: compile", () => {
 
   it("reports unsupported syntax with its column", () => {
     const cat = new EnvoyCatalog();
-    let c = compile("request.size + 1", cat);
+    let c = compile("request.size in [1]", cat);
     expect(c.ok).toBe(false);
     expect(c.column).toBe(14);
-    expect(c.error).toBe("column 14: unexpected '+' (unsupported operator or trailing text)");
-    c = compile("size(request.path)", cat);
+    expect(c.error).toBe("column 14: unexpected 'i' (unsupported operator or trailing text)");
+    c = compile("matches(request.path)", cat);
     expect(c.column).toBe(1);
-    expect(c.error).toBe("column 1: unsupported function 'size' (supported: has)");
+    expect(c.error).toBe("column 1: unsupported function 'matches' (supported: has, string, int, size)");
+    c = compile("request.path.matches('x')", cat);
+    expect(c.error).toBe("column 14: unsupported method 'matches' (supported: startsWith, endsWith, contains, size)");
+    c = compile("string(request.path, 1)", cat);
+    expect(c.ok).toBe(false);
     c = compile("request.headers['x", cat);
     expect(c.error).toBe("column 17: unterminated string literal");
     c = compile("has(request.path) ? 'a'", cat);
@@ -140,9 +144,47 @@ describe("expr: evaluate", () => {
   });
 });
 
+describe("expr: operators Istio's documented expressions use", () => {
+  // Istio's own stats test config (istio/proxy testdata/stats/client_config_customized.yaml.tmpl)
+  // concatenates strings: "'_' + xds.node.metadata['WORKLOAD_NAME']", and
+  // xds.route_name + "," + xds.cluster_name + "," + ...
+  it("+ concatenates strings and adds integers; mixing kinds is an error", () => {
+    const a = new TestAttrs().set("xds.node.metadata['WORKLOAD_NAME']", Value.str("productpage-v1"))
+      .set("xds.route_name", Value.str("client_route")).set("xds.cluster_name", Value.str("server-outbound-cluster"))
+      .set("response.code", Value.int(200)).set("request.size", Value.int(7));
+    expect(evalStr("'_' + xds.node.metadata['WORKLOAD_NAME']", a)).toBe("_productpage-v1");
+    expect(evalStr("xds.route_name + \",\" + xds.cluster_name + ',' + 'server'", a)).toBe("client_route,server-outbound-cluster,server");
+    expect(evalStr("response.code + 1", a)).toBe("201");
+    expect(evalStr("response.code - request.size * 2", a)).toBe("186");
+    expect(evalStr("(response.code - 1) / 100", a)).toBe("1");
+    expect(evalStr("response.code % 7", a)).toBe("4");
+    expect(evalStr("-response.code", a)).toBe("-200");
+    expect(evalStr("'a' + response.code", a)).toBeNull();
+    expect(evalStr("'a' + string(response.code)", a)).toBe("a200");
+    expect(evalStr("response.code / 0", a)).toBeNull();
+    expect(evalStr("9223372036854775807 + 1", a)).toBeNull();
+    expect(evalStr("int('42') + 1", a)).toBe("43");
+    expect(evalStr("int('4x')", a)).toBeNull();
+  });
+
+  it("orders integers and strings, and calls the string functions", () => {
+    const a = new TestAttrs().set("response.code", Value.int(503)).set("request.url_path", Value.str("/api/v1/x"));
+    expect(evalStr("response.code >= 500 ? '5xx' : 'other'", a)).toBe("5xx");
+    expect(evalStr("response.code < 500", a)).toBe("false");
+    expect(evalStr("response.code <= 503 && response.code > 502", a)).toBe("true");
+    expect(evalStr("'abc' < 'abd'", a)).toBe("true");
+    expect(evalStr("response.code < '5'", a)).toBeNull();
+    expect(evalStr("request.url_path.startsWith('/api')", a)).toBe("true");
+    expect(evalStr("request.url_path.endsWith('/x') && request.url_path.contains('v1')", a)).toBe("true");
+    expect(evalStr("size(request.url_path)", a)).toBe("9");
+    expect(evalStr("request.url_path.size() == 9", a)).toBe("true");
+    expect(evalStr("('x' + 'y').startsWith('x')", a)).toBe("true");
+  });
+});
+
 describe("expr: fuzz", () => {
   it("compiles and evaluates 3000 random expressions over the grammar's alphabet without aborting", () => {
-    const alphabet = "request.headers['x-user']response.code has() ? : == != && || ! 'a' \"b\" 0 -1 [ ] ( ) . upstream_peer.labels \\ \n";
+    const alphabet = "request.headers['x-user']response.code has() ? : == != && || ! 'a' \"b\" 0 -1 [ ] ( ) . upstream_peer.labels \\ \n + - * / % < <= > >= string( size( .startsWith( , ";
     let seed: u32 = 12345;
     let compiled = 0;
     const attrs = new TestAttrs().set("response.code", Value.int(200)).set("request.headers['x-user']", Value.str("u"));

@@ -2,16 +2,20 @@
 //
 //   expr    := or ( "?" expr ":" expr )?
 //   or      := and ( "||" and )*
-//   and     := eq ( "&&" eq )*
-//   eq      := unary ( ( "==" | "!=" ) unary )?
-//   unary   := "!" unary | primary
-//   primary := STRING | INT | "true" | "false" | "null" | "(" expr ")" | "has" "(" path ")" | path
+//   and     := rel ( "&&" rel )*
+//   rel     := add ( ( "==" | "!=" | "<" | "<=" | ">" | ">=" ) add )*
+//   add     := mul ( ( "+" | "-" ) mul )*
+//   mul     := unary ( ( "*" | "/" | "%" ) unary )*
+//   unary   := "!" unary | "-" unary | member
+//   member  := primary ( "." METHOD "(" args ")" )*        METHOD: startsWith, endsWith, contains, size
+//   primary := STRING | INT | "true" | "false" | "null" | "(" expr ")" | "has" "(" path ")"
+//            | FUNC "(" args ")" | path                     FUNC: string, int, size
 //   path    := IDENT ( "." IDENT | "[" STRING "]" | "[" INT "]" )*
 //
-// Anything else (arithmetic, other functions, macros, lists, maps, bytes/float literals) is refused
+// Anything else (other functions, macros, `in`, lists, maps, bytes/float literals) is refused
 // with the column where it starts. The parser never aborts: recursion depth is bounded and every
 // index is checked.
-import { Node, NodeKind, Value, AttrRef } from "./ast";
+import { Node, NodeKind, Value, AttrRef, Func } from "./ast";
 
 /** Deepest nesting accepted (parentheses, `!`, conditionals); deeper is an error, not a stack overflow. */
 export const EXPR_MAX_DEPTH: i32 = 32;
@@ -95,7 +99,7 @@ class Parser {
     return cond;
   }
 
-  // Each `||` / `&&` adds a level to the tree the evaluator walks recursively, so chains count
+  // Each binary operator adds a level to the tree the evaluator walks recursively, so chains count
   // against the same depth bound as parentheses (a 500-long chain would otherwise be fine to parse
   // and overflow the stack at request time).
   or(): Node | null {
@@ -113,10 +117,10 @@ class Parser {
 
   and(): Node | null {
     const depth = this.depth;
-    let left = this.eq();
+    let left = this.rel();
     while (left !== null && this.eat("&&")) {
       if (++this.depth > EXPR_MAX_DEPTH) return this.fail(this.pos - 2, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
-      const right = this.eq();
+      const right = this.rel();
       if (right === null) return null;
       const n = new Node(NodeKind.And); n.a = left; n.b = right; left = n;
     }
@@ -124,31 +128,136 @@ class Parser {
     return left;
   }
 
-  eq(): Node | null {
-    const left = this.unary();
-    if (left === null) return null;
-    let kind = NodeKind.Literal;
-    if (this.eat("==")) kind = NodeKind.Eq;
-    else if (this.eat("!=")) kind = NodeKind.Ne;
-    else return left;
-    const right = this.unary();
-    if (right === null) return null;
-    const n = new Node(kind); n.a = left; n.b = right;
-    return n;
+  /** The relational operator at the cursor (consumed), or Literal when there is none. */
+  relOp(): NodeKind {
+    if (this.eat("==")) return NodeKind.Eq;
+    if (this.eat("!=")) return NodeKind.Ne;
+    if (this.eat("<=")) return NodeKind.Le;
+    if (this.eat(">=")) return NodeKind.Ge;
+    if (this.eat("<")) return NodeKind.Lt;
+    if (this.eat(">")) return NodeKind.Gt;
+    return NodeKind.Literal;
+  }
+
+  rel(): Node | null {
+    const depth = this.depth;
+    let left = this.add();
+    while (left !== null) {
+      const at = this.pos;
+      const kind = this.relOp();
+      if (kind == NodeKind.Literal) break;
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(at, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
+      const right = this.add();
+      if (right === null) return null;
+      const n = new Node(kind); n.a = left; n.b = right; left = n;
+    }
+    this.depth = depth;
+    return left;
+  }
+
+  add(): Node | null {
+    const depth = this.depth;
+    let left = this.mul();
+    while (left !== null) {
+      this.skipSpace();
+      const c = this.peek();
+      let kind = NodeKind.Literal;
+      if (c == 0x2b /* + */) kind = NodeKind.Add;
+      else if (c == 0x2d /* - */) kind = NodeKind.Sub;
+      else break;
+      const at = this.pos;
+      this.pos++;
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(at, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
+      const right = this.mul();
+      if (right === null) return null;
+      const n = new Node(kind); n.a = left; n.b = right; left = n;
+    }
+    this.depth = depth;
+    return left;
+  }
+
+  mul(): Node | null {
+    const depth = this.depth;
+    let left = this.unary();
+    while (left !== null) {
+      this.skipSpace();
+      const c = this.peek();
+      let kind = NodeKind.Literal;
+      if (c == 0x2a /* * */) kind = NodeKind.Mul;
+      else if (c == 0x2f /* / */) kind = NodeKind.Div;
+      else if (c == 0x25 /* % */) kind = NodeKind.Mod;
+      else break;
+      const at = this.pos;
+      this.pos++;
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(at, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
+      const right = this.unary();
+      if (right === null) return null;
+      const n = new Node(kind); n.a = left; n.b = right; left = n;
+    }
+    this.depth = depth;
+    return left;
   }
 
   unary(): Node | null {
     this.skipSpace();
-    if (this.peek() == 0x21 /* ! */ && this.peekAt(1) != 0x3d) {
+    const c = this.peek();
+    const neg = c == 0x2d /* - */ && !isDigit(this.peekAt(1));
+    if ((c == 0x21 /* ! */ && this.peekAt(1) != 0x3d) || neg) {
       this.pos++;
       if (++this.depth > EXPR_MAX_DEPTH) return this.fail(this.pos, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
       const inner = this.unary();
       this.depth--;
       if (inner === null) return null;
-      const n = new Node(NodeKind.Not); n.a = inner;
+      const n = new Node(neg ? NodeKind.Neg : NodeKind.Not); n.a = inner;
       return n;
     }
-    return this.primary();
+    return this.member();
+  }
+
+  /** A primary followed by method calls (`x.startsWith('a')`, `x.size()`). */
+  member(): Node | null {
+    const depth = this.depth;
+    let left = this.primary();
+    while (left !== null) {
+      this.skipSpace();
+      if (this.peek() != 0x2e /* . */) break;
+      const at = this.pos;
+      this.pos++;
+      this.skipSpace();
+      if (!isIdentStart(this.peek())) return this.fail(this.pos, "expected a method name after '.'");
+      const name = this.ident();
+      const f = methodOf(name);
+      if (f < 0) return this.fail(at + 1, "unsupported method '" + name + "' (supported: startsWith, endsWith, contains, size)");
+      if (++this.depth > EXPR_MAX_DEPTH) return this.fail(at, "expression nested deeper than " + EXPR_MAX_DEPTH.toString());
+      const n = new Node(NodeKind.Call);
+      n.func = <Func>f;
+      n.args.push(left);
+      if (!this.callArgs(n, f == Func.Size ? 0 : 1, name)) return null;
+      left = n;
+    }
+    this.depth = depth;
+    return left;
+  }
+
+  /** `( args )` after a function or method name: exactly `count` expressions. */
+  callArgs(n: Node, count: i32, name: string): bool {
+    this.skipSpace();
+    if (this.peek() != 0x28 /* ( */) { this.fail(this.pos, "expected '(' after " + name); return false; }
+    this.pos++;
+    for (let i = 0; i < count; i++) {
+      if (i > 0) {
+        this.skipSpace();
+        if (this.peek() != 0x2c /* , */) { this.fail(this.pos, name + "() takes " + count.toString() + " argument(s)"); return false; }
+        this.pos++;
+      }
+      const a = this.expr();
+      if (a === null) return false;
+      n.args.push(a);
+    }
+    this.skipSpace();
+    if (this.peek() != 0x29 /* ) */) { this.fail(this.pos, "expected ')' closing " + name + "("); return false; }
+    this.pos++;
+    return true;
   }
 
   primary(): Node | null {
@@ -189,7 +298,14 @@ class Parser {
     }
     this.skipSpace();
     if (this.peek() == 0x28 /* ( */) {
-      if (id != "has") return this.fail(start, "unsupported function '" + id + "' (supported: has)");
+      const f = functionOf(id);
+      if (f >= 0) {
+        const n = new Node(NodeKind.Call);
+        n.func = <Func>f;
+        if (!this.callArgs(n, 1, id)) return null;
+        return n;
+      }
+      if (id != "has") return this.fail(start, "unsupported function '" + id + "' (supported: has, string, int, size)");
       this.pos++;
       this.skipSpace();
       const pstart = this.pos;
@@ -215,10 +331,15 @@ class Parser {
       this.skipSpace();
       const c = this.peek();
       if (c == 0x2e /* . */) {
+        const dot = this.pos;
         this.pos++;
         this.skipSpace();
         if (!isIdentStart(this.peek())) { this.fail(this.pos, "expected a field name after '.'"); return null; }
-        segments.push(this.ident());
+        const field = this.ident();
+        this.skipSpace();
+        // `.name(` is a method call on the path read so far (member() parses it)
+        if (this.peek() == 0x28 /* ( */) { this.pos = dot; break; }
+        segments.push(field);
       } else if (c == 0x5b /* [ */) {
         this.pos++;
         this.skipSpace();
@@ -298,6 +419,23 @@ class Parser {
     if (this.peek() == 0x2e || isIdentStart(this.peek())) { this.fail(start, "only decimal integer literals are supported"); return null; }
     return Value.int(neg ? -v : v);
   }
+}
+
+/** A global function's Func, or -1. */
+function functionOf(name: string): i32 {
+  if (name == "string") return Func.String;
+  if (name == "int") return Func.Int;
+  if (name == "size") return Func.Size;
+  return -1;
+}
+
+/** A method's Func, or -1. */
+function methodOf(name: string): i32 {
+  if (name == "startsWith") return Func.StartsWith;
+  if (name == "endsWith") return Func.EndsWith;
+  if (name == "contains") return Func.Contains;
+  if (name == "size") return Func.Size;
+  return -1;
 }
 
 // @ts-ignore: decorator

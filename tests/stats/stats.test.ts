@@ -68,11 +68,24 @@ function series(e: Env, name: string): Array<{ labels: Record<string, string>; v
 const guestErrors = (e: Env) => e.logs.lines.filter((l) => l.level >= 4).map((l) => l.msg);
 
 describe("istio_stats under the wasm runtime", () => {
-  it("a bad configuration fails the plugin and names the field and column", async () => {
+  it("a bad configuration fails the plugin and names the field; an expression that does not parse only drops its tag", async () => {
     const e = env(1, TAGS);
-    await assert.rejects(load(e, { metrics: [{ dimensions: { x: "request.size + 1" } }] }));
+    await assert.rejects(load(e, { metrics: [{ dimensions: { "bad-name": "'x'" } }] }));
     const errs = guestErrors(e).join("\n");
-    assert.match(errs, /istio_stats: invalid configuration: metrics\[0\]\.dimensions\.x: unsupported expression at column 14: unexpected '\+'/);
+    assert.match(errs, /istio_stats: invalid configuration: metrics\[0\]\.dimensions\.bad-name: a label name must match/);
+    // Istio (istio_stats.cc) logs "Failed to parse expression" and goes on without the tag
+    const e3 = env(1, TAGS);
+    const p3 = await load(e3, { metrics: [{ name: "requests_total", dimensions: { x_user: "request.size +", source_app: "(" } }] });
+    const warns = e3.logs.lines.filter((l) => l.level === 3).map((l) => l.msg).join("\n");
+    assert.match(warns, /metrics\[0\]\.dimensions\.x_user: failed to parse expression "request\.size \+" \(column 15: unexpected end of expression\); tag not added/);
+    assert.match(warns, /metrics\[0\]\.dimensions\.source_app: failed to parse expression "\(" .*; tag removed/);
+    http(p3, inbound(), requestHeaders(), [[":status", "200"]]);
+    const row = series(e3, "istio_requests_total")[0];
+    assert.equal(row.labels.x_user, undefined);
+    assert.equal(row.labels.source_app, undefined);
+    assert.equal(row.labels.source_workload, "productpage-v1");
+    await p3.shutdown();
+    await e3.runtime.shutdown();
     const e2 = env(1, TAGS);
     await assert.rejects(load(e2, "{\"tcp_reporting_duration\": 5"));
     assert.match(guestErrors(e2).join("\n"), /invalid configuration: configuration: /);
@@ -90,13 +103,16 @@ describe("istio_stats under the wasm runtime", () => {
     assert.equal(rows[0].value, 1);
     assert.deepEqual(rows[0].labels, {
       reporter: "destination", source_workload: "productpage-v1", source_canonical_service: "productpage",
-      source_canonical_revision: "v1", source_workload_namespace: "bookinfo", source_principal: "spiffe://cluster.local/ns/default/sa/client",
+      // Istio takes the peer namespace from its certificate (.../ns/default/sa/client) before the
+      // exchanged metadata (namespace bookinfo): istio_stats.cc populatePeerInfo.
+      source_canonical_revision: "v1", source_workload_namespace: "default", source_principal: "spiffe://cluster.local/ns/default/sa/client",
       source_app: "productpage", source_version: "v1", source_cluster: "c1",
-      // node metadata of the harness: NAME reviews-v1, LABELS {app: reviews}, no WORKLOAD_NAME/NAMESPACE
-      destination_workload: "unknown", destination_workload_namespace: "unknown", destination_principal: "spiffe://cluster.local/ns/default/sa/server",
-      destination_app: "reviews", destination_version: "unknown", destination_service: "unknown", destination_canonical_service: "unknown",
-      destination_canonical_revision: "latest", destination_service_name: "unknown", destination_service_namespace: "unknown",
-      destination_cluster: "unknown", request_protocol: "http", response_code: "404", grpc_response_status: "",
+      // node metadata of the harness: NAME reviews-v1, LABELS {app: reviews}, no WORKLOAD_NAME/NAMESPACE:
+      // Istio reports this proxy's own labels as they are, so the absent ones are empty
+      destination_workload: "", destination_workload_namespace: "", destination_principal: "spiffe://cluster.local/ns/default/sa/server",
+      destination_app: "reviews", destination_version: "", destination_service: "", destination_canonical_service: "",
+      destination_canonical_revision: "", destination_service_name: "", destination_service_namespace: "",
+      destination_cluster: "", request_protocol: "http", response_code: "404", grpc_response_status: "",
       response_flags: "NR", connection_security_policy: "mutual_tls",
     });
     const dur = e.stats.prometheus().split("\n").filter((l) => l.startsWith("istio_request_duration_milliseconds_"));
@@ -146,6 +162,45 @@ describe("istio_stats under the wasm runtime", () => {
     assert.equal(l2.destination_service_name, "svc.local");
     await p.shutdown(); await e.runtime.shutdown();
     await p2.shutdown(); await e2.runtime.shutdown();
+  });
+
+  // istio_stats.cc log(): the duration histogram is recorded only `if (duration.has_value())`
+  // (StreamInfo::requestComplete()); Envoy's request.duration attribute is absent exactly then.
+  it("no duration sample for a request that never completed", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, {});
+    http(p, inbound({ durationNs: undefined, responseCode: undefined }), requestHeaders(), [[":status", "200"]]);
+    assert.equal(series(e, "istio_requests_total")[0]?.value, 1);
+    assert.equal(series(e, "istio_request_duration_milliseconds_count").length, 0, e.stats.prometheus());
+    assert.equal(series(e, "istio_request_bytes_count")[0]?.value, 1);
+    http(p, inbound({ durationNs: 3_000_000n }), requestHeaders(), [[":status", "200"]]);
+    assert.equal(series(e, "istio_request_duration_milliseconds_count")[0]?.value, 1);
+    await p.shutdown();
+    await e.runtime.shutdown();
+  });
+
+  // istio_stats.cc reportHelper: periodic gRPC message reports wait until peerInfoRead (the exchange
+  // decided); without a verdict the counts go out at the end of the stream.
+  it("gRPC: no periodic message report before the peer is known", async () => {
+    const e = env(1, TAGS);
+    const p = await load(e, { tcp_reporting_duration: "1s" });
+    const si = inbound();
+    si.filterState.delete("wasm.downstream_peer");
+    si.filterState.set("envoy.filters.http.grpc_stats", Buffer.from("2,1"));
+    const req = requestHeaders([["content-type", "application/grpc"]]);
+    const cb = new FakeHttpCallbacks(si);
+    cb.reqHeaders = req;
+    const f = p.newHttpFilter(0, cb);
+    f.decodeHeaders(req, false);
+    p.tick();
+    assert.equal(series(e, "istio_request_messages_total").length, 0);
+    si.filterState.set("wasm.downstream_peer_id", Buffer.from("envoy.wasm.metadata_exchange.peer_unknown"));
+    p.tick();
+    assert.equal(series(e, "istio_request_messages_total")[0]?.value, 2);
+    f.log();
+    f.onDestroy();
+    await p.shutdown();
+    await e.runtime.shutdown();
   });
 
   it("suite.wasm serves istio_stats by its exact root_id", async () => {

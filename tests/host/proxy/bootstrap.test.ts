@@ -165,6 +165,38 @@ describe("bootstrap loader: refusals name the path and field", () => {
     assert.match(e.message, /either fail_open .* or failure_policy/);
   });
 
+  // issue 14 item 6: the network Wasm filters use failure_policy (the same PluginConfig field as the
+  // HTTP ones, envoy/extensions/wasm/v3/wasm.proto); the deprecated fail_open makes Envoy log a
+  // deprecation warning and count it in its deprecated-feature stat.
+  it("every shipped network Wasm filter states failure_policy, none uses the deprecated fail_open", () => {
+    let networkWasm = 0;
+    for (const file of ["client-sidecar.yaml", "server-sidecar.yaml", "stats-client-sidecar.yaml", "stats-server-sidecar.yaml", "mx-client-sidecar.yaml", "mx-server-sidecar.yaml"]) {
+      const text = readFileSync(path.join(CONFIGS, file), "utf8");
+      assert.doesNotMatch(text, /fail_open/, file);
+      const doc = parse(text);
+      const b = parseBootstrap(text, file, { skipFiles: true, repoRoot: ROOT });
+      for (const [li, l] of b.listeners.entries()) {
+        for (const [fi, f] of l.filters.entries()) {
+          if (f.kind !== "wasm") continue;
+          networkWasm++;
+          const raw = doc.static_resources.listeners[li].filter_chains[0].filters[fi].typed_config.config;
+          assert.ok(raw.failure_policy, `${file} listener ${li} filter ${fi}`);
+          assert.equal(f.plugin.failurePolicy, raw.failure_policy);
+        }
+      }
+    }
+    assert.ok(networkWasm >= 4, `network Wasm filters found: ${networkWasm}`);
+    // and the loader takes failure_policy on a network filter the way Envoy does
+    const text = readFileSync(path.join(CONFIGS, "stats-server-sidecar.yaml"), "utf8");
+    const doc = parse(text);
+    const l = doc.static_resources.listeners.findIndex((x: any) => x.filter_chains[0].filters[0].name === "envoy.filters.network.wasm");
+    for (const policy of ["FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD"]) {
+      doc.static_resources.listeners[l].filter_chains[0].filters[0].typed_config.config.failure_policy = policy;
+      const f = parseBootstrap(stringify(doc), "x.yaml", { skipFiles: true, repoRoot: ROOT }).listeners[l].filters[0];
+      assert.equal(f.kind === "wasm" && f.plugin.failurePolicy, policy);
+    }
+  });
+
   it("invalid YAML is reported as such", () => {
     assert.throws(() => parseBootstrap("node: [unclosed", "bad.yaml", { skipFiles: true }), /bootstrap: \(yaml\): bad\.yaml/);
   });
