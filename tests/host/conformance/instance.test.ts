@@ -117,3 +117,14 @@ test("root shutdown: on_done false keeps the root pending until proxy_done; then
   assert.equal(e.logs.events().at(-1), "root_delete 1");
   await e.runtime.shutdown();
 });
+
+test("a host call from the start function fails instantiation (cpp-host: no current context during start)", async () => {
+  const e = env();
+  await assert.rejects(e.runtime.loadPlugin(pluginConfig(fixture("host_start_call")), "http"), (err: Error) => {
+    assert.match(err.message, /^Unable to create Wasm HTTP filter probe-plugin: /);
+    assert.ok(err.message.endsWith("Failed to create new Wasm instance"), err.message);
+    return true;
+  });
+  assert.ok(e.logs.lines.some((l) => l.level === 4 && /host call proxy_log from the start function/.test(l.msg)), "the cause is logged");
+  await e.runtime.shutdown();
+});
