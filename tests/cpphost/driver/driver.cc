@@ -221,6 +221,8 @@ struct PendingCall {
   std::string cluster;
 };
 std::vector<PendingCall> g_pending_calls;
+// Work cpp-host posts to the worker's dispatcher (queue-ready notifications): run after the call.
+std::vector<std::function<void()>> g_posted;
 const json::Value *g_scenario = nullptr;
 
 class DriverWasm : public WasmBase {
@@ -241,6 +243,9 @@ public:
   // Timers: recorded, fired by the scenario's `ticks`.
   void setTimerPeriod(uint32_t root_context_id, std::chrono::milliseconds period) override {
     timer_periods_[root_context_id] = period.count();
+  }
+  CallOnThreadFunction callOnThreadFunction() override {
+    return [](std::function<void()> f) { g_posted.push_back(std::move(f)); };
   }
   std::map<uint32_t, int64_t> timer_periods_;
   std::map<std::string, uint32_t> metric_ids_;
@@ -354,16 +359,12 @@ WasmResult DriverContext::removeHeaderMapValue(WasmHeaderMapType type, std::stri
 }
 
 WasmResult DriverContext::replaceHeaderMapValue(WasmHeaderMapType type, std::string_view key, std::string_view value) {
+  // Envoy HeaderMapImpl::setCopy (current): remove every entry of the key, then append one.
   auto *m = map(type, true);
   if (!m) return WasmResult::BadArgument;
   auto k = lower(key);
-  auto it = std::find_if(m->begin(), m->end(), [&](auto &p) { return p.first == k; });
-  if (it == m->end()) {
-    m->emplace_back(k, std::string(value));
-  } else {
-    it->second = std::string(value);
-    m->erase(std::remove_if(it + 1, m->end(), [&](auto &p) { return p.first == k; }), m->end());
-  }
+  m->erase(std::remove_if(m->begin(), m->end(), [&](auto &p) { return p.first == k; }), m->end());
+  m->emplace_back(k, std::string(value));
   return WasmResult::Ok;
 }
 
@@ -531,6 +532,11 @@ WasmResult DriverContext::httpCall(std::string_view cluster, const Pairs &header
 // Answers queued http_calls from the scenario's `http_responses` (by cluster); a missing answer is
 // Envoy's onFailure: (0, 0, 0) with status 11 "reset".
 void answerCalls() {
+  while (!g_posted.empty()) {
+    auto f = std::move(g_posted.front());
+    g_posted.erase(g_posted.begin());
+    f();
+  }
   while (!g_pending_calls.empty()) {
     auto call = g_pending_calls.front();
     g_pending_calls.erase(g_pending_calls.begin());
@@ -549,7 +555,6 @@ void answerCalls() {
     ctx->buffer_.use(resp["body"].str());
     ctx->status_code_ = 0;
     ctx->status_message_.clear();
-    for (auto &p : h) if (p.first == ":status") { ctx->status_code_ = std::stoul(p.second); }
     ctx->onHttpCallResponse(call.token, h.size(), ctx->buffer_.size(), t.size());
     ctx->call_headers_ = nullptr;
     ctx->call_trailers_ = nullptr;
@@ -635,6 +640,8 @@ void runStream(Stream &s, Plugin &p, int worker, bool memory_only) {
     if (s.local_reply_sent && (on == "request_body" || on == "request_trailers" || on == "response_headers" ||
                                on == "response_body" || on == "response_trailers"))
       continue; // the stream is answered locally: the upstream parts never reach the filter
+    // Envoy creates the stream's context in the VM with the first callback it makes.
+    if (s.http && on != "log" && on != "destroy" && !s.ctx->inVmContextCreated()) s.ctx->onCreate();
     if (on == "request_headers") {
       s.req_headers = headersFrom(e["headers"]);
       s.have_req_headers = s.req_headers_live = true;
@@ -851,7 +858,9 @@ int main(int argc, char **argv) {
     int64_t repeat = st["repeat"].num(1);
     auto *wasm = static_cast<DriverWasm *>(p.workers[worker]->wasm().get());
     for (int64_t r = 0; r < repeat; r++) {
-      if (r == 1 || (repeat == 1 && si == 0)) mem_before = wasm->memory();
+      // memory is measured after a warm-up (caches filled, first allocations made)
+      int64_t warmup = std::min<int64_t>(st["warmup"].num(1), repeat - 1);
+      if (r == warmup || (repeat == 1 && si == 0)) mem_before = wasm->memory();
       Stream s;
       s.index = si;
       s.http = st["kind"].str("http") == "http";
