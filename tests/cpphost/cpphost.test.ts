@@ -178,6 +178,11 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
         const guest = (r: typeof cpp) => r.logs.map(([, m]) => m).filter((m) => /^[ERSL] /.test(m));
         assert.ok(guest(cpp).some((l) => l.startsWith("R ")), "the probe ran its script");
         assert.deepEqual(guest(ts), guest(cpp));
+        if (script.includes("rawlog 6")) {
+          // cpp-host exports::log refuses a level above critical with BadArgument (2) before any logger
+          assert.ok(guest(cpp).includes("R configure rawlog 2 "), guest(cpp).join("\n"));
+          assert.ok(guest(cpp).includes("R configure rawlog 0 "), guest(cpp).join("\n"));
+        }
         assert.deepEqual(ts.streams.map((s) => s.local_reply), cpp.streams.map((s) => s.local_reply));
         assert.deepEqual(ts.streams.map((s) => s.request_headers), cpp.streams.map((s) => s.request_headers));
       });

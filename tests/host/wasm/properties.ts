@@ -328,7 +328,9 @@ function topLevel(src: PropertySource, name: string): Value | undefined {
       return { t: "map", entries: () => [...fs].map(([k, v]) => [k, { t: "bytes", v }]), get: (k) => (fs.has(k) ? { t: "bytes", v: fs.get(k)! } : undefined) };
     }
   }
-  const fsv = s.filterState.get("wasm." + name);
+  // Envoy Context::findValue: "wasm.<name>" in the stream's filter state, else in the upstream
+  // connection's filter state.
+  const fsv = s.filterState.get("wasm." + name) ?? s.upstream?.filterState?.get("wasm." + name);
   return fsv === undefined ? undefined : { t: "bytes", v: fsv };
 }
 
