@@ -325,6 +325,11 @@ WasmResult DriverContext::getHeaderMapValue(WasmHeaderMapType type, std::string_
       *result = p.second;
       return WasmResult::Ok;
     }
+  // Envoy Context::getHeaderMapValue: ABI 0.1.0 modules get OK and an empty value for a missing key.
+  if (wasm()->abiVersion() == AbiVersion::ProxyWasm_0_1_0) {
+    *result = "";
+    return WasmResult::Ok;
+  }
   return WasmResult::NotFound;
 }
 

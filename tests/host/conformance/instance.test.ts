@@ -43,7 +43,8 @@ test("_initialize runs once per VM before contexts, with logging and WASI random
   const e = env(1);
   const p = await e.runtime.loadPlugin(pluginConfig(fixture("host_init_ok")), "http");
   const g = e.logs.guest();
-  assert.deepEqual(g, ["I initialize random=0", "E create 1", "I initialize random=0", "E create 1"]);
+  // base VM (cpp-host createWasm: load + initialize, no root context), canary, worker
+  assert.deepEqual(g, ["I initialize random=0", "I initialize random=0", "E create 1", "I initialize random=0", "E create 1"]);
   await p.shutdown();
   await e.runtime.shutdown();
 });
