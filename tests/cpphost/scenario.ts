@@ -65,6 +65,8 @@ export interface StreamReport {
   local_reply: LocalReply | null;
   filter_state: Record<string, string>;
   actions: string[];
+  /** cpp-host only: wall time per stream after the warm-up (bench figures) */
+  ns_per_stream?: number;
 }
 
 export interface Report {

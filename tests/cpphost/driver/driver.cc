@@ -862,10 +862,16 @@ int main(int argc, char **argv) {
     int worker = static_cast<int>(st["worker"].num(0)) % workers;
     int64_t repeat = st["repeat"].num(1);
     auto *wasm = static_cast<DriverWasm *>(p.workers[worker]->wasm().get());
+    auto t_start = std::chrono::steady_clock::now();
+    int64_t timed = 0;
     for (int64_t r = 0; r < repeat; r++) {
       // memory is measured after a warm-up (caches filled, first allocations made)
       int64_t warmup = std::min<int64_t>(st["warmup"].num(1), repeat - 1);
-      if (r == warmup || (repeat == 1 && si == 0)) mem_before = wasm->memory();
+      if (r == warmup || (repeat == 1 && si == 0)) {
+        mem_before = wasm->memory();
+        t_start = std::chrono::steady_clock::now();
+        timed = repeat - r;
+      }
       Stream s;
       s.index = si;
       s.http = st["kind"].str("http") == "http";
@@ -889,7 +895,8 @@ int main(int argc, char **argv) {
         sj << "},\"missing\":[";
         first = true;
         for (auto &m : missing[si]) { sj << (first ? "" : ",") << quote(m); first = false; }
-        sj << "]}";
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t_start).count();
+        sj << "],\"timed_streams\":" << timed << ",\"ns_per_stream\":" << (timed ? ns / timed : 0) << "}";
         stream_json.push_back(sj.str());
       }
     }
