@@ -236,3 +236,14 @@ test("an unknown name falls back to the upstream connection's filter state (Envo
   assert.equal(e.logs.result("request_headers", "rawprop", 2)[0], 1, "absent from both: NOT_FOUND");
   await e.runtime.shutdown();
 });
+
+test("response.flags covers Envoy's whole CoreResponseFlag list (legacy bits, through DR and UDO)", async () => {
+  const e = env();
+  const p = await probe(e, "log prop response flags");
+  const f = p.newHttpFilter(0, new FakeHttpCallbacks(makeStreamInfo({ responseFlags: ["LH", "DO", "DR", "UDO"] })));
+  f.decodeHeaders(requestHeaders(), true);
+  f.log();
+  // LH = bit 0, DropOverLoad = 27, DownstreamRemoteReset = 28, UnconditionalDropOverload = 29 (stream_info.h)
+  assert.equal(i64(e.logs.result("log", "prop")[1]), (1n << 0n) | (1n << 27n) | (1n << 28n) | (1n << 29n));
+  await e.runtime.shutdown();
+});
