@@ -243,6 +243,27 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
       compare(tcp.cpp, tcp.ts);
       assert.deepEqual(tcp.cpp.streams[0].actions, tcp.ts.streams[0].actions.filter((a) => a.startsWith("forward")));
     });
+    test("metadata exchange over TCP both ways: the client's frame read by the server and back", async () => {
+      const conn = (dir: "INBOUND" | "OUTBOUND", down: string, up: string): Scenario => ({
+        module: mx, plugins: [{ name: "mx", rootId: "peer_metadata_tcp", kind: "network" }],
+        streams: [{ kind: "tcp", streamInfo: { listenerDirection: dir },
+          events: [{ on: "new_connection" }, { on: "downstream_data", data: down }, { on: "upstream_data", data: up }, { on: "downstream_close" }] }],
+      });
+      const hello = Buffer.from("hello").toString("hex"), world = Buffer.from("world").toString("hex");
+      const client1 = await both(conn("OUTBOUND", hello, world));
+      compare(client1.cpp, client1.ts);
+      assert.deepEqual(client1.cpp.streams[0].actions, client1.ts.streams[0].actions.filter((a) => a.startsWith("forward")));
+      const sent = client1.cpp.streams[0].actions.find((a) => a.startsWith("forward_upstream "))!.split(" ")[1];
+      assert.ok(sent.length > hello.length && sent.endsWith(hello), "the client prepends its frame to the first bytes");
+      const server = await both(conn("INBOUND", sent, world));
+      compare(server.cpp, server.ts);
+      assert.deepEqual(server.cpp.streams[0].actions, server.ts.streams[0].actions.filter((a) => a.startsWith("forward")));
+      assert.ok(Object.keys(server.cpp.streams[0].filter_state).length > 0, "the server stored the client's metadata");
+      const answer = server.cpp.streams[0].actions.find((a) => a.startsWith("forward_downstream "))!.split(" ")[1];
+      const client2 = await both(conn("OUTBOUND", hello, answer));
+      compare(client2.cpp, client2.ts);
+      assert.ok(Object.keys(client2.cpp.streams[0].filter_state).length > 0, "the client stored the server's metadata");
+    });
     for (const [title, events] of [
       ["HTTP", httpStream()],
       ["gRPC", httpStream([["content-type", "application/grpc"]], { on: "response_headers", end_stream: false, headers: [[":status", "200"], ["content-type", "application/grpc"]] })
