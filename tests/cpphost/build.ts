@@ -65,7 +65,10 @@ export function buildCppHost(): CppHostBuild {
   }
   const hash = inputsHash();
   const stamp = path.join(OUT, "inputs.sha256");
-  if (existsSync(DRIVER_BIN) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return { driver: DRIVER_BIN };
+  if (existsSync(DRIVER_BIN) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) {
+    console.log("cpp-host: build/cpphost/out/cpphost-driver is up to date (inputs unchanged)");
+    return { driver: DRIVER_BIN };
+  }
   const missing = missingPackages();
   if (missing.length) {
     throw new Error(`cpp-host build: missing Debian packages: ${missing.join(" ")} (apt-get install ${missing.join(" ")})`);
