@@ -4,7 +4,7 @@
 // otherwise the run stops with the exact command to type. `.ci/apt-packages.txt` lists the same
 // packages for CI (tests/oci/prereqs.test.ts checks the two agree).
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
 
 export interface Prereq {
@@ -15,10 +15,16 @@ export interface Prereq {
   /** Test files (path fragments) that run it; the check is skipped when none of them is selected. */
   usedBy: string[];
   why: string;
+  /** Checked instead of `command` for packages that install headers, not programs. */
+  file?: string;
+  /** The row applies only when this holds (e.g. the vendored sources a build needs are beside the repo). */
+  onlyIf?: () => boolean;
 }
 
-// New tools go here (for example the cpp-host build: g++ -> g++, cmake -> cmake, ninja -> ninja-build,
-// plus header-only packages libssl-dev / libabsl-dev checked by a file instead of a command).
+// tests/cpphost builds proxy-wasm-cpp-host + WAMR from ../shared/vendor; without those sources the suite
+// skips itself, so its build tools are only needed when they are there.
+const vendorPresent = () => existsSync(path.resolve(process.cwd(), "..", "shared", "vendor", "proxy-wasm-cpp-host+wamr.tar.xz"));
+const CPPHOST = "builds proxy-wasm-cpp-host + WAMR and the driver (tests/cpphost/build.ts)";
 export const PREREQS: Prereq[] = [
   { command: "prometheus", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts"], why: "scrapes the sidecars' /stats/prometheus" },
   { command: "promtool", pkg: "prometheus", usedBy: ["tests/e2e/stats.test.ts", "tests/oci/compose.test.ts"], why: "checks the exposition format and envoy-configs/prometheus.yml" },
@@ -27,6 +33,11 @@ export const PREREQS: Prereq[] = [
   { command: "htpasswd", pkg: "apache2-utils", usedBy: ["tests/oci/registry.test.ts"], why: "bcrypt htpasswd file for the registry's basic auth" },
   { command: "skopeo", pkg: "skopeo", usedBy: ["tests/oci/registry.test.ts", "tests/oci/token-auth.test.ts"], why: "reads pushed images back (inspect --raw, copy to an OCI layout)" },
   { command: "docker-compose", pkg: "docker-compose", usedBy: ["tests/oci/compose.test.ts"], why: "`docker-compose config` checks docker-compose.yml" },
+  { command: "g++", pkg: "g++", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
+  { command: "cmake", pkg: "cmake", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
+  { command: "ninja", pkg: "ninja-build", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
+  { command: "openssl/ssl.h", file: "/usr/include/openssl/ssl.h", pkg: "libssl-dev", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
+  { command: "absl/base/config.h", file: "/usr/include/absl/base/config.h", pkg: "libabsl-dev", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
 ];
 
 /** Absolute path of `cmd` on PATH (plus the sbin directories apt puts daemons in), or null. */
@@ -41,6 +52,11 @@ export function which(cmd: string): string | null {
     } catch { /* next */ }
   }
   return null;
+}
+
+/** Whether the row's program is on PATH (or its file exists). */
+export function present(r: Prereq): boolean {
+  return r.file ? existsSync(r.file) : !!which(r.command);
 }
 
 /** The rows whose tests are among `selected` (all rows when `selected` is undefined). */
@@ -58,8 +74,8 @@ export function needed(selected?: string[], table = PREREQS): Prereq[] {
 export function ensurePrereqs(selected?: string[], log = console.log,
   opts: { table?: Prereq[]; isRoot?: boolean; aptGet?: string | null; err?: (s: string) => void } = {}): boolean {
   const err = opts.err ?? console.error;
-  const rows = needed(selected, opts.table);
-  const missing = rows.filter((r) => !which(r.command));
+  const rows = needed(selected, opts.table).filter((r) => !r.onlyIf || r.onlyIf());
+  const missing = rows.filter((r) => !present(r));
   if (!missing.length) {
     if (rows.length) log(`prereqs: found ${[...new Set(rows.map((r) => r.command))].join(", ")}`);
     return true;
@@ -82,11 +98,11 @@ export function ensurePrereqs(selected?: string[], log = console.log,
       return false;
     }
   }
-  const still = missing.filter((r) => !which(r.command));
+  const still = missing.filter((r) => !present(r));
   if (still.length) {
     err(`prereqs: still missing after apt-get: ${still.map((r) => r.command).join(", ")}`);
     return false;
   }
-  log(`prereqs: installed ${pkgs.join(" ")}; found ${missing.map((r) => `${r.command} at ${which(r.command)}`).join(", ")}`);
+  log(`prereqs: installed ${pkgs.join(" ")}; found ${missing.map((r) => `${r.command} at ${r.file ?? which(r.command)}`).join(", ")}`);
   return true;
 }

@@ -124,6 +124,11 @@ export class StatsRoot extends RootContext {
   endpointPeer: PeerMetadata | null = null;
   endpointKnown: bool = false;
 
+  onValidateConfiguration(size: u32): bool {
+    const r = parseConfig(this.pluginConfiguration(size));
+    return r.ok ? true : this.configError(r.field, r.why);
+  }
+
   onConfigure(size: u32): bool {
     const r = parseConfig(this.pluginConfiguration(size));
     if (!r.ok) return this.configError(r.field, r.why);

@@ -190,6 +190,11 @@ function onFetched(root: RootContext, s: Shared, bodySize: u32): void {
  * shared data (and, when a control endpoint is configured, refreshed on the tick).
  */
 class DiscoveryRoot extends RootContext {
+  onValidateConfiguration(size: u32): bool {
+    const r = parseConfig(this.pluginConfiguration(size));
+    return r.config !== null ? true : this.configError(r.field, r.why);
+  }
+
   s: Shared = new Shared();
   pendingFetch: u32 = 0;
 

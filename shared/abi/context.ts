@@ -44,6 +44,12 @@ export class RootContext {
   onVmStart(vmConfigurationSize: u32): bool { return true; }
   /** Called at load and on every reconfiguration. Return false (after logging the field) to reject. */
   onConfigure(configurationSize: u32): bool { return true; }
+  /**
+   * proxy_validate_configuration: is this configuration acceptable? Must have no side effects (no
+   * metrics defined, no ticks set, no node read, nothing stored); a filter with a configuration
+   * overrides it with its pure parser. The default accepts, as a filter without configuration does.
+   */
+  onValidateConfiguration(configurationSize: u32): bool { return true; }
   onTick(): void {}
   onQueueReady(queueId: u32): void {}
   onHttpCallResponse(token: u32, headerCount: u32, bodySize: u32, trailerCount: u32): void {}

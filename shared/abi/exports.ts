@@ -113,7 +113,7 @@ export function proxy_on_vm_start(id: u32, size: u32): bool {
 
 export function proxy_validate_configuration(id: u32, size: u32): bool {
   const r = root(id, "proxy_validate_configuration");
-  return r === null ? false : r.onConfigure(size);
+  return r === null ? false : r.onValidateConfiguration(size);
 }
 
 export function proxy_on_configure(id: u32, size: u32): bool {

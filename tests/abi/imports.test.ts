@@ -54,3 +54,30 @@ test("the suite policy refuses what Envoy would accept but this suite does not s
     ["WASI import outside the suite's set: wasi_snapshot_preview1.path_open"]);
   assert.deepEqual(suitePolicy(info([], "proxy_abi_version_0_2_0")), ["ABI marker is not proxy_abi_version_0_2_1"]);
 });
+
+/**
+ * Instantiates `bytes` with every import replaced by a function that records its name and throws:
+ * returns the imports the start function reached (none for a module that runs under cpp-host,
+ * which has no current context while the start function runs).
+ */
+function importsReachedByStart(bytes: Uint8Array): string[] {
+  const mod = new WebAssembly.Module(bytes);
+  const reached: string[] = [];
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    if (imp.kind !== "function") continue;
+    (imports[imp.module] ??= {})[imp.name] = () => { reached.push(`${imp.module}.${imp.name}`); throw new Error("host call from the start function"); };
+  }
+  try { new WebAssembly.Instance(mod, imports as WebAssembly.Imports); } catch { /* the reached list says why */ }
+  return reached;
+}
+
+for (const file of [...shipped, ...fixtures]) {
+  test(`${file}: the start function reaches no import (cpp-host has no context there)`, () => {
+    assert.deepEqual(importsReachedByStart(readFileSync(path.join(root, file))), []);
+  });
+}
+
+test("the start-function check catches a module that logs from its start function", () => {
+  assert.deepEqual(importsReachedByStart(readFileSync(path.join(root, "build", "fixtures", "host_start_call.wasm"))), ["env.proxy_log"]);
+});

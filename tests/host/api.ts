@@ -64,6 +64,8 @@ export interface UpstreamInfo {
   uriSanPeerCertificate: string[];
   /** upstream.uri_san_local_certificate: our own certificate on the upstream TLS connection (added by the proxy side). */
   uriSanLocalCertificate?: string[];
+  /** The upstream connection's filter state (Envoy UpstreamInfo::upstreamFilterState), if the proxy side keeps one. */
+  filterState?: Map<string, Uint8Array>;
 }
 
 /**

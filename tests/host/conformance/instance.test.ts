@@ -43,7 +43,8 @@ test("_initialize runs once per VM before contexts, with logging and WASI random
   const e = env(1);
   const p = await e.runtime.loadPlugin(pluginConfig(fixture("host_init_ok")), "http");
   const g = e.logs.guest();
-  assert.deepEqual(g, ["I initialize random=0", "E create 1", "I initialize random=0", "E create 1"]);
+  // base VM (cpp-host createWasm: load + initialize, no root context), canary, worker
+  assert.deepEqual(g, ["I initialize random=0", "I initialize random=0", "E create 1", "I initialize random=0", "E create 1"]);
   await p.shutdown();
   await e.runtime.shutdown();
 });
@@ -115,5 +116,16 @@ test("root shutdown: on_done false keeps the root pending until proxy_done; then
   p.tick(0);
   assert.deepEqual(e.logs.result("tick", "done"), [0, ""]);
   assert.equal(e.logs.events().at(-1), "root_delete 1");
+  await e.runtime.shutdown();
+});
+
+test("a host call from the start function fails instantiation (cpp-host: no current context during start)", async () => {
+  const e = env();
+  await assert.rejects(e.runtime.loadPlugin(pluginConfig(fixture("host_start_call")), "http"), (err: Error) => {
+    assert.match(err.message, /^Unable to create Wasm HTTP filter probe-plugin: /);
+    assert.ok(err.message.endsWith("Failed to create new Wasm instance"), err.message);
+    return true;
+  });
+  assert.ok(e.logs.lines.some((l) => l.level === 4 && /host call proxy_log from the start function/.test(l.msg)), "the cause is logged");
   await e.runtime.shutdown();
 });

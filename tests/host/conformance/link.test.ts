@@ -28,7 +28,7 @@ test("a module without proxy_abi_version_* is refused", async () => {
 
 test("an import with the wrong signature is refused with cpp-host's type-mismatch text", async () => {
   const msg = await refusal("host_bad_import");
-  assert.ok(msg.endsWith("Failed to load Wasm module due to an import type mismatch: env.proxy_log, want: i32 -> i32, but host exports: i32 i32 i32 -> i32"), msg);
+  assert.ok(msg.endsWith("Failed to load Wasm module due to an import type mismatch for function env.proxy_log, want: i32 -> i32, but host exports: i32 i32 i32 -> i32"), msg);
 });
 
 test("a callback exported with the wrong signature is refused", async () => {

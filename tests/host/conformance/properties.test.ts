@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import { decodePairs } from "../wasm/pairs";
-import { env, probe, FakeHttpCallbacks, requestHeaders, text, hex } from "./harness";
+import { env, probe, FakeHttpCallbacks, makeStreamInfo, requestHeaders, text, hex } from "./harness";
 
 const proto = protobuf.parse(`
 syntax = "proto3";
@@ -220,5 +220,30 @@ test("request.size: Content-Length while the request headers are visible (unpars
   assert.equal(sizes([["content-length", "1234"]]), "1234 1234", "the header, not the 5 body bytes seen so far");
   assert.equal(sizes([]), "5 5", "no Content-Length: body bytes");
   assert.equal(sizes([["content-length", "12x"]]), "status1 status1", "invalid Content-Length: no value");
+  await e.runtime.shutdown();
+});
+
+test("an unknown name falls back to the upstream connection's filter state (Envoy Context::findValue)", async () => {
+  const e = env();
+  const p = await probe(e, "request_headers rawprop upstream_peer\nrequest_headers rawprop own\nrequest_headers rawprop nowhere");
+  const info = makeStreamInfo();
+  info.upstream!.filterState = new Map([["wasm.upstream_peer", Buffer.from("from-upstream")], ["wasm.own", Buffer.from("upstream-own")]]);
+  info.filterState.set("wasm.own", Buffer.from("downstream-own"));
+  const f = p.newHttpFilter(0, new FakeHttpCallbacks(info));
+  f.decodeHeaders(requestHeaders(), true);
+  assert.equal(text(e.logs.result("request_headers", "rawprop", 0)[1]), "from-upstream");
+  assert.equal(text(e.logs.result("request_headers", "rawprop", 1)[1]), "downstream-own", "the stream's own filter state comes first");
+  assert.equal(e.logs.result("request_headers", "rawprop", 2)[0], 1, "absent from both: NOT_FOUND");
+  await e.runtime.shutdown();
+});
+
+test("response.flags covers Envoy's whole CoreResponseFlag list (legacy bits, through DR and UDO)", async () => {
+  const e = env();
+  const p = await probe(e, "log prop response flags");
+  const f = p.newHttpFilter(0, new FakeHttpCallbacks(makeStreamInfo({ responseFlags: ["LH", "DO", "DR", "UDO"] })));
+  f.decodeHeaders(requestHeaders(), true);
+  f.log();
+  // LH = bit 0, DropOverLoad = 27, DownstreamRemoteReset = 28, UnconditionalDropOverload = 29 (stream_info.h)
+  assert.equal(i64(e.logs.result("log", "prop")[1]), (1n << 0n) | (1n << 27n) | (1n << 28n) | (1n << 29n));
   await e.runtime.shutdown();
 });

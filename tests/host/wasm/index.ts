@@ -53,6 +53,8 @@ class Runtime implements WasmRuntimeHandle {
   /** vm_key -> one VM per worker. */
   private vms = new Map<string, WasmVm[]>();
   private plugins = new Set<Plugin>();
+  /** vm_key -> the base VM (Envoy's base_wasms cache). */
+  private baseVms = new Map<string, WasmVm>();
   readonly stats: EnvoyStatsStore;
 
   constructor(readonly opts: WasmRuntimeOptions) {
@@ -106,6 +108,11 @@ class Runtime implements WasmRuntimeHandle {
     const what = `Unable to create Wasm ${kind === "http" ? "HTTP" : "network"} filter ${config.name}`;
     try {
       const c = this.compile(config);
+      // Envoy's createWasm: one base VM per vm_key, instantiated and initialized (start function,
+      // `_initialize`) once and kept while plugins use it; it gets no root context. Workers and the
+      // canary are its clones, each initialized again.
+      const key = this.vmKey(config);
+      if (!this.baseVms.has(key)) this.baseVms.set(key, this.newVm(config, c, "base"));
       // Canary: a fresh VM runs the root start-up sequence and is then dropped without done/delete.
       const canary = this.newVm(config, c, "canary");
       const root = canary.createRoot(config);
@@ -135,6 +142,8 @@ class Runtime implements WasmRuntimeHandle {
     for (const p of [...this.plugins]) await p.shutdown();
     for (const list of this.vms.values()) for (const vm of list) vm?.dispose();
     this.vms.clear();
+    for (const vm of this.baseVms.values()) vm.dispose();
+    this.baseVms.clear();
     this.shared.stop();
   }
 }

@@ -142,7 +142,7 @@ export function checkModule(info: ModuleInfo): AbiVersion {
     if (!want) throw new LoadError(`Failed to load Wasm module due to a missing import: ${id}`);
     const got = imp.type!;
     if (!sameType(got, want)) {
-      throw new LoadError(`Failed to load Wasm module due to an import type mismatch: ${id}, want: ` +
+      throw new LoadError(`Failed to load Wasm module due to an import type mismatch for function ${id}, want: ` +
         `${printTypes(got.params)} -> ${printTypes(got.results)}, but host exports: ${printTypes(want.params)} -> ${printTypes(want.results)}`);
     }
   }

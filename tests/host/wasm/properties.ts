@@ -165,12 +165,14 @@ function nodeMessage(node: NodeInfo): Value {
   };
 }
 
-/** Envoy's CoreResponseFlag bits (stream_info.h), indexed by short name. */
-const RESPONSE_FLAG_BITS: Record<string, number> = {
-  LH: 0x1, UH: 0x2, UT: 0x4, LR: 0x8, UR: 0x10, UF: 0x20, UC: 0x40, UO: 0x80, NR: 0x100, DI: 0x200, FI: 0x400, RL: 0x800,
-  UAEX: 0x1000, RLSE: 0x2000, DC: 0x4000, URX: 0x8000, SI: 0x10000, IH: 0x20000, DPE: 0x40000, UMSDR: 0x80000,
-  RFCF: 0x100000, NFCF: 0x200000, DT: 0x400000, UPE: 0x800000, NC: 0x1000000, OM: 0x2000000, DF: 0x4000000, DO: 0x8000000,
-};
+/**
+ * response.flags = StreamInfo::legacyResponseFlags(): bit N set for CoreResponseFlag N. The short names in
+ * the order of Envoy's CoreResponseFlag enum (envoy/stream_info/stream_info.h, through
+ * UnconditionalDropOverload = LastFlag); extension-defined flags have no legacy bit.
+ */
+export const CORE_RESPONSE_FLAGS = ["LH", "UH", "UT", "LR", "UR", "UF", "UC", "UO", "NR", "DI", "FI", "RL", "UAEX", "RLSE",
+  "DC", "URX", "SI", "IH", "DPE", "UMSDR", "RFCF", "NFCF", "DT", "UPE", "NC", "OM", "DF", "DO", "DR", "UDO"];
+const RESPONSE_FLAG_BITS: Record<string, number> = Object.fromEntries(CORE_RESPONSE_FLAGS.map((f, i) => [f, 2 ** i]));
 
 function requestAttr(src: PropertySource, s: StreamInfo, k: string): Value | undefined {
   const h = src.requestHeaders();
@@ -328,7 +330,9 @@ function topLevel(src: PropertySource, name: string): Value | undefined {
       return { t: "map", entries: () => [...fs].map(([k, v]) => [k, { t: "bytes", v }]), get: (k) => (fs.has(k) ? { t: "bytes", v: fs.get(k)! } : undefined) };
     }
   }
-  const fsv = s.filterState.get("wasm." + name);
+  // Envoy Context::findValue: "wasm.<name>" in the stream's filter state, else in the upstream
+  // connection's filter state.
+  const fsv = s.filterState.get("wasm." + name) ?? s.upstream?.filterState?.get("wasm." + name);
   return fsv === undefined ? undefined : { t: "bytes", v: fsv };
 }
 

@@ -506,6 +506,14 @@ export class WasmVm {
     const caps = this.allowedCapabilities;
     const isWasi = name in WASI;
     return (...args: unknown[]) => {
+      if (!this.instance) {
+        // The start function runs inside instantiation, before any context exists. cpp-host's host
+        // functions then find no current context and the instance is not created (WAMR: "Failed to
+        // create new Wasm instance"); proxy_log's level check comes first and still answers
+        // BadArgument (exports.cc `log`).
+        if (name === "proxy_log" && (Number(args[0]) >>> 0) > 5) return Status.BadArgument;
+        throw new WebAssembly.RuntimeError(`host call ${name} from the start function: no current context`);
+      }
       if (this.restrict !== null && !this.restrict.has(name)) {
         throw new WebAssembly.RuntimeError("restricted_callback");
       }
