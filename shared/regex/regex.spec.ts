@@ -259,8 +259,9 @@ describe("refusals: RE2's error, its argument and the byte position", () => {
 // Bound: each input rune costs at most every instruction once in the closure plus one rune test
 // each, plus the start thread; STEP_FACTOR covers both with room for the fixed per-position work.
 const STEP_FACTOR: i64 = 3;
-function stepsOf(pattern: string, input: string, fullMode: bool): i64 {
+function stepsOf(pattern: string, input: string, fullMode: bool, nfaOnly: bool): i64 {
   const r = re(pattern);
+  if (nfaOnly) r.disableDfa();
   if (fullMode) r.fullMatch(input); else r.partialMatch(input);
   const s = lastMatchSteps();
   const bound = STEP_FACTOR * <i64>r.programSize() * <i64>(input.length + 1);
@@ -269,12 +270,15 @@ function stepsOf(pattern: string, input: string, fullMode: bool): i64 {
 }
 function expectLinear(pattern: string, unit: string, tail: string): void {
   const n = 10000;
-  const a = stepsOf(pattern, unit.repeat(n) + tail, false);
-  const b = stepsOf(pattern, unit.repeat(2 * n) + tail, false);
-  const ratio = <f64>b / <f64>a;
-  expect(ratio).toBeGreaterThan(1.8, pattern);
-  expect(ratio).toBeLessThan(2.2, pattern);
-  stepsOf(pattern, unit.repeat(n) + tail, true);
+  // Both engines: the lazy DFA (default) and the NFA simulation it falls back to.
+  for (let nfaOnly = 0; nfaOnly < 2; nfaOnly++) {
+    const a = stepsOf(pattern, unit.repeat(n) + tail, false, nfaOnly == 1);
+    const b = stepsOf(pattern, unit.repeat(2 * n) + tail, false, nfaOnly == 1);
+    const ratio = <f64>b / <f64>a;
+    expect(ratio).toBeGreaterThan(1.8, pattern);
+    expect(ratio).toBeLessThan(2.2, pattern);
+    stepsOf(pattern, unit.repeat(n) + tail, true, nfaOnly == 1);
+  }
 }
 describe("linear time, counted in steps", () => {
   it("(a+)+$ on 10,000 a then b", () => {

@@ -107,6 +107,8 @@ test("generated patterns: same answers as JS RegExp (u) where the semantics agre
       assert.fail(`${JSON.stringify(pattern)} refused: ${h}`);
     }
     patterns++;
+    const nfa = wasm.compile(pattern) as number;
+    wasm.disableDfa(nfa);
     for (let j = 0; j < 10; j++) {
       const input = genInput(r, witness, flags === "(?i)");
       const js = translate(pattern, input);
@@ -117,6 +119,7 @@ test("generated patterns: same answers as JS RegExp (u) where the semantics agre
         const gotS = wasm.match(h, full ? Mode.FullString : Mode.PartialString, input);
         assert.equal(got, want, `${JSON.stringify(pattern)} on ${JSON.stringify(input)} ${full ? "full" : "partial"} (JS /${js.source}/${js.flags})`);
         assert.equal(gotS, want, `string API: ${JSON.stringify(pattern)} on ${JSON.stringify(input)}`);
+        assert.equal(wasm.match(nfa, full ? Mode.Full : Mode.Partial, input), want, `NFA only: ${JSON.stringify(pattern)} on ${JSON.stringify(input)}`);
         compared++;
         if (want) matched++;
       }
@@ -127,4 +130,21 @@ test("generated patterns: same answers as JS RegExp (u) where the semantics agre
   assert.ok(compared >= 5000, `compared ${compared}`);
   assert.ok(matched >= compared / 5 && matched <= (compared * 4) / 5, `matched ${matched} of ${compared}`);
   console.log(`# ${patterns} patterns, ${compared} comparisons, ${matched} matches`);
+});
+
+test("a pattern whose DFA outgrows its state cache falls back to the NFA with the same answers", () => {
+  // (a|b)*a(a|b){12} needs 2^13 DFA states on a random a/b text: far beyond the cache.
+  const r = rng(7);
+  const pattern = "(a|b)*a(a|b){12}c";
+  const h = wasm.compile(pattern) as number;
+  const js = new RegExp(pattern, "u");
+  for (let k = 0; k < 30; k++) {
+    let s = "";
+    const n = 200 + Math.floor(r() * 3000);
+    for (let i = 0; i < n; i++) s += r() < 0.5 ? "a" : "b";
+    if (r() < 0.5) s += "c";
+    assert.equal(wasm.match(h, Mode.Partial, s), js.test(s), `length ${s.length}`);
+    assert.equal(wasm.match(h, Mode.Full, s), new RegExp(`^(?:${pattern})$`, "u").test(s));
+  }
+  wasm.reset();
 });

@@ -54,6 +54,8 @@ export class RegexWasm {
     if (r < 0) throw new Error(`bad handle ${h}`);
     return r === 1;
   }
+  /** Handle h then matches with the NFA simulation alone. */
+  disableDfa(h: number): void { this.x.disableDfa(h); }
   steps(): number { return Number(this.x.steps()); }
   programSize(h: number): number { return this.x.programSize(h); }
   reset(): void { this.x.reset(); this.x.collect(); }
