@@ -176,10 +176,23 @@ describe("bytes API", () => {
     expect(re("").fullMatchBytes(0, 0)).toBe(true);
     expect(re("").fullMatchBytes(0, -5)).toBe(true);
   });
-  it("treats a lone surrogate in a string as matching no rune class", () => {
+  it("decodes as RE2 does: surrogates are runes, lax forms only for classes holding U+0080..U+10FFFF", () => {
+    // RE2 (checked against libre2): "." and [^é] match ED A0 80 (U+D800); "." and [^a] match the
+    // overlong E0 80 80 and F4 90 80 80 (above U+10FFFF), [^é] and \pL do not; lone bytes match nothing.
     const s = String.fromCharCode(0xd800);
-    expect(re(".").fullMatch(s)).toBe(false);
-    expect(re("a.?").partialMatch("a" + s)).toBe(true);
+    expect(re(".").fullMatch(s)).toBe(true);
+    expect(re("[^é]").fullMatch(s)).toBe(true);
+    const sur = new Uint8Array(3); sur[0] = 0xed; sur[1] = 0xa0; sur[2] = 0x80;
+    expect(re(".").fullMatchBytes(sur.dataStart, 3)).toBe(true);
+    expect(re("[^é]").fullMatchBytes(sur.dataStart, 3)).toBe(true);
+    const over = new Uint8Array(3); over[0] = 0xe0; over[1] = 0x80; over[2] = 0x80;
+    expect(re(".").fullMatchBytes(over.dataStart, 3)).toBe(true);
+    expect(re("[^a]").fullMatchBytes(over.dataStart, 3)).toBe(true);
+    expect(re("[^é]").fullMatchBytes(over.dataStart, 3)).toBe(false);
+    expect(re("\\pL").fullMatchBytes(over.dataStart, 3)).toBe(false);
+    const big = new Uint8Array(4); big[0] = 0xf4; big[1] = 0x90; big[2] = 0x80; big[3] = 0x80;
+    expect(re("\\S").fullMatchBytes(big.dataStart, 4)).toBe(true);
+    expect(re("...").fullMatchBytes(over.dataStart, 3)).toBe(false);
   });
 });
 
@@ -244,7 +257,11 @@ describe("refusals: RE2's error, its argument and the byte position", () => {
     b[0] = 0x61; b[1] = 0xc3; b[2] = 0x28;
     expect(Regex.compileUtf8(b.dataStart, 3)).toBeNull();
     expect(regexError()).toBe("invalid UTF-8 at position 1");
-    expect(refused("a" + String.fromCharCode(0xdc00))).toBe("invalid UTF-8 at position 1");
+    const over = new Uint8Array(2); over[0] = 0xc0; over[1] = 0x80; // overlong NUL
+    expect(Regex.compileUtf8(over.dataStart, 2)).toBeNull();
+    expect(regexError()).toBe("invalid UTF-8 at position 0");
+    // RE2 accepts a surrogate code point in a pattern (its decoder does not reject them).
+    expect(re("a" + String.fromCharCode(0xdc00)).fullMatch("a" + String.fromCharCode(0xdc00))).toBe(true);
   });
   it("accepts what RE2 accepts that other engines refuse", () => {
     expect(Regex.compile("(?)")).not.toBeNull();
