@@ -3,6 +3,7 @@
 import { Parser, ParseError, ERR_BAD_UTF8 } from "./parse";
 import { Prog, compileProg, Op } from "./prog";
 import { Assertion } from "./ast";
+import { estimateProgramSize } from "./progsize";
 import { nfaMatch, reserveScratch, resetSteps, steps } from "./nfa";
 import { Dfa, dfaCapable, dfaSteps, resetDfaSteps, reserveDfaScratch } from "./dfa";
 
@@ -27,7 +28,7 @@ export class Regex {
   private useDfa: bool;
   private dfaBails: i32 = 0;
 
-  private constructor(private prog: Prog, private anchorStart: bool, readonly pattern: string) {
+  private constructor(private prog: Prog, private anchorStart: bool, readonly pattern: string, private re2Size: i32) {
     this.useDfa = dfaCapable(prog);
   }
 
@@ -82,7 +83,7 @@ export class Regex {
     reserveDfaScratch(prog.size);
     lastError = "";
     const anchor = unchecked(prog.op[prog.start]) == Op.Assert && unchecked(prog.arg[prog.start]) == <i32>Assertion.BeginText;
-    return new Regex(prog, anchor, pattern);
+    return new Regex(prog, anchor, pattern, estimateProgramSize(re));
   }
 
   /** RE2::FullMatch: the whole string matches. */
@@ -99,6 +100,20 @@ export class Regex {
   /** Tests and benches: match with the NFA simulation only (the DFA's fallback path). */
   disableDfa(): void { this.useDfa = false; }
 
-  /** Instructions in the compiled program (see README "Program size" for how it relates to RE2's). */
-  programSize(): i32 { return this.prog.size; }
+  /**
+   * RE2's ProgramSize() for this pattern, estimated (README "Program size": how closely it tracks
+   * libre2). Envoy refuses a regex whose size exceeds re2.max_program_size.error_level (default 100).
+   */
+  programSize(): i32 { return this.re2Size; }
+
+  /** Instructions in this engine's own program (the factor in the linear time bound). */
+  instructionCount(): i32 { return this.prog.size; }
+
+  /** Envoy's refusal text when programSize() exceeds maxProgramSize, else "" (regex.cc wording). */
+  envoyProgramSizeError(maxProgramSize: i32 = ENVOY_MAX_PROGRAM_SIZE): string {
+    const size = this.re2Size;
+    if (size <= maxProgramSize) return "";
+    return "regex '" + this.pattern + "' RE2 program size of " + size.toString() + " > max program size of " +
+      maxProgramSize.toString() + " set for the error level threshold. Increase configured max program size if necessary.";
+  }
 }

@@ -281,7 +281,7 @@ function stepsOf(pattern: string, input: string, fullMode: bool, nfaOnly: bool):
   if (nfaOnly) r.disableDfa();
   if (fullMode) r.fullMatch(input); else r.partialMatch(input);
   const s = lastMatchSteps();
-  const bound = STEP_FACTOR * <i64>r.programSize() * <i64>(input.length + 1);
+  const bound = STEP_FACTOR * <i64>r.instructionCount() * <i64>(input.length + 1);
   expect(s).toBeLessThanOrEqual(bound, pattern + ": " + s.toString() + " > " + bound.toString());
   return s;
 }
