@@ -4,7 +4,8 @@ import { Parser, ParseError, ERR_BAD_UTF8 } from "./parse";
 import { Prog, compileProg, Op } from "./prog";
 import { Assertion } from "./ast";
 import { estimateProgramSize } from "./progsize";
-import { nfaMatch, reserveScratch, resetSteps, steps } from "./nfa";
+import { nfaMatch, reserveScratch, resetSteps, addSteps, steps } from "./nfa";
+import { Prefilter, buildPrefilter } from "./prefilter";
 import { Dfa, dfaCapable, dfaSteps, resetDfaSteps, reserveDfaScratch } from "./dfa";
 
 let lastError: string = "";
@@ -28,7 +29,8 @@ export class Regex {
   private useDfa: bool;
   private dfaBails: i32 = 0;
 
-  private constructor(private prog: Prog, private anchorStart: bool, readonly pattern: string, private re2Size: i32) {
+  private constructor(private prog: Prog, private anchorStart: bool, readonly pattern: string, private re2Size: i32,
+    private filter: Prefilter) {
     this.useDfa = dfaCapable(prog);
   }
 
@@ -37,6 +39,24 @@ export class Regex {
     resetSteps();
     resetDfaSteps();
     const anchored = full || this.anchorStart;
+    const f = this.filter;
+    const exact = f.exact;
+    if (exact !== null) {
+      // Literal text: compare, no automaton.
+      addSteps(<i64>n);
+      const m = exact.units(utf16);
+      if (full || (f.exactAnchoredStart && f.exactAnchoredEnd)) return n == m && exact.at(p, n, 0, utf16);
+      if (f.exactAnchoredStart) return exact.at(p, n, 0, utf16);
+      if (f.exactAnchoredEnd) return exact.at(p, n, n - m, utf16);
+      return exact.within(p, n, utf16);
+    }
+    const prefix = f.prefix;
+    if (anchored && prefix !== null && !prefix.at(p, n, 0, utf16)) return false;
+    const required = f.required;
+    if (required !== null) {
+      addSteps(<i64>n);
+      if (!required.within(p, n, utf16)) return false;
+    }
     if (this.useDfa) {
       let d = anchored ? this.anchoredDfa : this.searchDfa;
       if (d === null) {
@@ -83,7 +103,7 @@ export class Regex {
     reserveDfaScratch(prog.size);
     lastError = "";
     const anchor = unchecked(prog.op[prog.start]) == Op.Assert && unchecked(prog.arg[prog.start]) == <i32>Assertion.BeginText;
-    return new Regex(prog, anchor, pattern, estimateProgramSize(re));
+    return new Regex(prog, anchor, pattern, estimateProgramSize(re), buildPrefilter(re));
   }
 
   /** RE2::FullMatch: the whole string matches. */

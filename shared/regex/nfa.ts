@@ -50,6 +50,7 @@ export function reserveScratch(n: i32): void {
 /** Work units of the last match call: closure visits plus rune tests. */
 export let steps: i64 = 0;
 export function resetSteps(): void { steps = 0; }
+export function addSteps(n: i64): void { steps += n; }
 
 // @ts-ignore: decorator
 @inline

@@ -92,6 +92,33 @@ describe("literals, classes, escapes", () => {
   });
 });
 
+describe("literal fast paths", () => {
+  it("answers literal-only patterns by comparison, honouring \\A and \\z", () => {
+    expect(full("/ns/foo", "/ns/foo")).toBe(true);
+    expect(full("/ns/foo", "/ns/fo")).toBe(false);
+    expect(partial("/ns/foo", "x/ns/foox")).toBe(true);
+    expect(partial("^/ns/foo", "/ns/foox")).toBe(true);
+    expect(partial("^/ns/foo", "x/ns/foo")).toBe(false);
+    expect(partial("/ns/foo$", "x/ns/foo")).toBe(true);
+    expect(partial("/ns/foo$", "/ns/foox")).toBe(false);
+    expect(partial("^/ns/foo$", "/ns/foo")).toBe(true);
+    expect(partial("(?:/ns)(/foo)", "a/ns/foo")).toBe(true);
+    expect(full("héllo😀", "héllo😀")).toBe(true);
+    expect(fullBytes(re("héllo😀"), "héllo😀")).toBe(true);
+    expect(partial("(?i)/ns/foo", "/NS/FOO")).toBe(true); // folded text is not a literal
+  });
+  it("refuses inputs without the required literal, with the same answers as the automata", () => {
+    const r = re(".*/ns/foo/.*");
+    expect(r.fullMatch("spiffe://x/ns/bar/sa/y")).toBe(false);
+    expect(r.fullMatch("spiffe://x/ns/foo/sa/y")).toBe(true);
+    expect(r.fullMatch("spiffe://x/ns/foo/sa/\n")).toBe(false);
+    expect(re("^/api/v[0-9]+/x").partialMatch("/api/v1/x")).toBe(true);
+    expect(re("^/api/v[0-9]+/x").partialMatch("x/api/v1/x")).toBe(false);
+    expect(re("a(bc)+d").fullMatch("abcbcd")).toBe(true);
+    expect(re("a(bc)*d").fullMatch("ad")).toBe(true); // bc is repeated, so not required
+  });
+});
+
 describe("anchors and flags", () => {
   it("^ and $ are text anchors unless (?m)", () => {
     expect(partial("^b", "a\nb")).toBe(false);
