@@ -25,8 +25,14 @@ export const ERR_ANY_BYTE = "\\C (any byte) is not supported";
 
 /** RE2's maximum_repeat_count: {n,m} bounds and the product of nested counts. */
 export const MAX_REPEAT: i32 = 1000;
-/** Deepest group nesting accepted (RE2 has none; Envoy's program-size limit refuses far less). */
-export const MAX_NESTING: i32 = 1000;
+/**
+ * Deepest group nesting accepted. RE2 has no such limit; this engine recurses on groups, and
+ * bounding the depth bounds its stack use. Any pattern near it is far beyond Envoy's default
+ * program-size limit unless every group is non-capturing (README "Differences from RE2").
+ */
+export const MAX_NESTING: i32 = 250;
+/** Longest pattern accepted, in bytes (its program would be far over Envoy's size limit anyway). */
+export const MAX_PATTERN_BYTES: i32 = 32768;
 
 const F_FOLD = 1, F_MULTILINE = 2, F_DOTNL = 4, F_UNGREEDY = 8;
 
@@ -95,6 +101,7 @@ export class Parser {
   constructor(private p: usize, private n: i32) {}
 
   parse(): Node | null {
+    if (this.n > MAX_PATTERN_BYTES) return this.fail(ERR_TOO_LARGE, MAX_PATTERN_BYTES, 0, 0);
     const re = this.parseAlt();
     if (re === null) return null;
     if (this.i < this.n) {

@@ -65,7 +65,7 @@ function cost(n: Node): i32 {
       for (let i = 0; i < s.length; i++) t += cost(s[i]);
       return t;
     }
-    case Kind.Alt: return altCost(n.subs!);
+    case Kind.Alt: return altCost(n.subs!, 0);
     case Kind.Repeat: {
       const sub = cost(n.subs![0]);
       const min = n.min, max = n.max;
@@ -96,7 +96,7 @@ function leadingLiterals(n: Node, out: i32[]): void {
   if (r >= 0 && n.ranges!.length == 2) out.push(r);
 }
 
-function altCost(subs: Node[]): i32 {
+function altCost(subs: Node[], depth: i32): i32 {
   let total = 0;
   let i = 0;
   const n = subs.length;
@@ -130,12 +130,13 @@ function altCost(subs: Node[]): i32 {
       common = l;
       j++;
     }
-    if (j - i > 1 && common > 0) {
+    // (Factoring depth is bounded so a pattern like a|aa|aaa|... cannot exhaust the stack.)
+    if (j - i > 1 && common > 0 && depth < 64) {
       let prefix = 0;
       for (let k = 0; k < common; k++) prefix += runeCost(p[k]);
       const rest: Node[] = [];
       for (let k = i; k < j; k++) rest.push(dropLeading(subs[k], common));
-      total += prefix + altCost(rest);
+      total += prefix + altCost(rest, depth + 1);
       i = j;
       continue;
     }
