@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { generate } from "./gen-tables";
 
-test("shared/regex/tables.ts is the generator's output", () => {
+test("shared/regex/tables.ts is the generator's output", (t) => {
   const committed = readFileSync(path.join(process.cwd(), "shared", "regex", "tables.ts"), "utf8");
   const version = /Unicode ([0-9.]+)\./.exec(committed)?.[1];
   if (version !== process.versions.unicode) {
-    console.log(`# tables were generated with Unicode ${version}; this Node has ${process.versions.unicode}: not compared`);
+    t.skip(`tables were generated with Unicode ${version}; this Node has ${process.versions.unicode}`);
     return;
   }
   assert.equal(generate(), committed);
