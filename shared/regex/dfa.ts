@@ -66,7 +66,9 @@ export class Dfa {
   constructor(prog: Prog, unanchored: bool) {
     this.prog = prog;
     this.unanchored = unanchored;
-    this.table = new StaticArray<i32>(2 * MAX_STATES);
+    // Grown with the state count (load at most 1/2), so a regex that needs few states stays small:
+    // an RBAC configuration may hold a thousand of them.
+    this.table = new StaticArray<i32>(16);
     const classes = new StaticArray<u8>(128);
     this.byteClass = classes;
     this.nclass = computeByteClasses(prog, classes);
@@ -83,7 +85,7 @@ export class Dfa {
     this.trans.length = 0;
     this.nstates = 0;
     this.startState = UNKNOWN;
-    for (let i = 0; i < this.table.length; i++) unchecked(this.table[i] = 0);
+    this.table = new StaticArray<i32>(16);
   }
 
   /**
@@ -171,8 +173,8 @@ export class Dfa {
 
   /** The state whose kernel is buf[0..k) (sorted), made if new; UNKNOWN when the cache is full. */
   private stateFor(kernel: StaticArray<i32>, k: i32, atStart: bool): i32 {
-    let h: u32 = atStart ? 0x9e3779b9 : 0x811c9dc5;
-    for (let i = 0; i < k; i++) h = (h ^ <u32>unchecked(kernel[i])) * 0x01000193;
+    if ((this.nstates + 1) * 2 > this.table.length) this.growTable();
+    const h = hashKernel(changetype<usize>(kernel), k, atStart);
     const mask = <u32>this.table.length - 1;
     let slot = h & mask;
     while (true) {
@@ -195,6 +197,20 @@ export class Dfa {
     this.matchEnd.push(end ? 1 : 0);
     for (let i = 0; i < this.nclass; i++) this.trans.push(UNKNOWN);
     return id;
+  }
+
+  private growTable(): void {
+    const t = new StaticArray<i32>(this.table.length * 2);
+    const mask = <u32>t.length - 1;
+    for (let id = 0; id < this.nstates; id++) {
+      const a = unchecked(this.kernStart[id]);
+      const b = id + 1 < this.nstates ? unchecked(this.kernStart[id + 1]) : this.kernPool.length;
+      const h = hashKernel(this.kernPool.dataStart + (<usize>(a + 1) << 2), b - a - 1, unchecked(this.kernPool[a]) != 0);
+      let slot = h & mask;
+      while (unchecked(t[slot]) != 0) slot = (slot + 1) & mask;
+      unchecked(t[slot] = id + 1);
+    }
+    this.table = t;
   }
 
   private sameKernel(id: i32, buf: StaticArray<i32>, k: i32, atStart: bool): bool {
@@ -244,6 +260,13 @@ export class Dfa {
 /** Can this program run on the DFA (assertions limited to \A and \z)? */
 export function dfaCapable(prog: Prog): bool {
   return (prog.asserts & ~((1 << <i32>Assertion.BeginText) | (1 << <i32>Assertion.EndText))) == 0;
+}
+
+/** FNV-1a over the k instruction numbers at p, seeded by the start flag. */
+function hashKernel(p: usize, k: i32, atStart: bool): u32 {
+  let h: u32 = atStart ? 0x9e3779b9 : 0x811c9dc5;
+  for (let i = 0; i < k; i++) h = (h ^ load<u32>(p + (<usize>i << 2))) * 0x01000193;
+  return h;
 }
 
 function sortPrefix(a: StaticArray<i32>, k: i32): void {

@@ -80,8 +80,6 @@ function laxRune(p: usize, n: i32): i32 {
 
 /** Decodes the rune at unit offset i of a UTF-8 (utf16 false) or UTF-16 input; length in `runeLen`. */
 export let runeLen: i32 = 0;
-// @ts-ignore: decorator
-@inline
 export function runeAt(p: usize, i: i32, n: i32, utf16: bool): i32 {
   if (!utf16) {
     const b = <i32>load<u8>(p + <usize>i);

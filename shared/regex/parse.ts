@@ -49,8 +49,6 @@ export class ParseError {
  * (overlong forms, above U+10FFFF, truncated sequences). Length in `decodedLen`.
  */
 export let decodedLen: i32 = 0;
-// @ts-ignore: decorator
-@inline
 export function decodeRune(p: usize, n: i32): i32 {
   const b0 = <i32>load<u8>(p);
   if (b0 < 0x80) { decodedLen = 1; return b0; }

@@ -63,9 +63,7 @@ export class Prog {
     this.asserts = b.asserts;
   }
 
-  // @ts-ignore: decorator
-  @inline
-  classHas(k: i32, c: i32): bool {
+      classHas(k: i32, c: i32): bool {
     if (c < 128) return (unchecked(this.cascii[4 * k + (c >> 5)]) & (<u32>1 << (c & 31))) != 0;
     if (c > 0x10ffff) return unchecked(this.chigh[k]) != 0;
     let lo = unchecked(this.cstart[k]) >> 1, hi = (unchecked(this.cstart[k + 1]) >> 1) - 1;
