@@ -17,7 +17,9 @@ import { runeAt, runeLen, isWordRune } from "./nfa";
 export const MAX_STATES: i32 = 256;
 
 const UNKNOWN: i32 = -1;
-// A transition is ((target + 1) << 1) | matched, target -1 (DEAD) when no thread is left.
+// A transition is the target's row offset in bytes | matched (a match ended before the rune);
+// DEAD / DEAD_MATCHED when no thread is left.
+const DEAD: i32 = -2, DEAD_MATCHED: i32 = -4;
 const F_START: i32 = 1, F_WORD: i32 = 2, F_NL: i32 = 4;
 
 /** Did the last run give up because the cache filled (the caller then runs the NFA)? */
@@ -106,12 +108,15 @@ export class Dfa {
       if (s < 0) return this.bail();
       this.startState = s;
     }
-    const nclass = this.nclass;
+    const rowBytes = this.nclass << 2;
     const partial = !full;
     // The hot loop reads the tables through raw pointers held in locals (no object field loads or
     // GC shadow-stack traffic per byte); they are reloaded after step(), which may grow the tables.
+    // A cached transition is the byte offset of the target's row, plus 1 if a match ended before
+    // the rune (DEAD / DEAD_MATCHED when no thread is left).
     const classes = changetype<usize>(this.byteClass);
     let trans = this.trans.dataStart;
+    let row = s * rowBytes;
     let pos = 0;
     let count: i64 = 0;
     while (pos < n) {
@@ -120,28 +125,28 @@ export class Dfa {
       else c = <i32>load<u8>(p + <usize>pos);
       let v: i32;
       if (c < 0x80) {
-        v = load<i32>(trans + ((<usize>(s * nclass) + <usize>load<u8>(classes + <usize>c)) << 2));
+        v = load<i32>(trans + <usize>row + (<usize>load<u8>(classes + <usize>c) << 2));
         pos++;
-        if (v < 0) {
-          v = this.step(s, c);
+        if (v == UNKNOWN) {
+          v = this.step(row / rowBytes, c);
           trans = this.trans.dataStart;
-          if (v < 0) { dfaSteps += count; return this.bail(); }
+          if (v == UNKNOWN) { dfaSteps += count; return this.bail(); }
         }
       } else {
         // Runes beyond ASCII (and invalid bytes, c = -1) are computed each time: no per-rune table.
         c = runeAt(p, pos, n, utf16);
         pos += runeLen;
-        v = this.step(s, c);
+        v = this.step(row / rowBytes, c);
         trans = this.trans.dataStart;
-        if (v < 0) { dfaSteps += count; return this.bail(); }
+        if (v == UNKNOWN) { dfaSteps += count; return this.bail(); }
       }
       count++;
+      if (v < 0) { dfaSteps += count; return partial && v == DEAD_MATCHED ? 1 : 0; }
       if (partial && (v & 1)) { dfaSteps += count; return 1; }
-      s = (v >> 1) - 1;
-      if (s < 0) { dfaSteps += count; return 0; }
+      row = v & ~3;
     }
     dfaSteps += count;
-    return this.matchAtEnd(s) ? 1 : 0;
+    return this.matchAtEnd(row / rowBytes) ? 1 : 0;
   }
 
   private bail(): i32 {
@@ -186,7 +191,7 @@ export class Dfa {
       target = this.stateFor(tbuf, k, flags);
       if (target == UNKNOWN) return UNKNOWN;
     }
-    const v = ((target + 1) << 1) | matched;
+    const v = target < 0 ? (matched ? DEAD_MATCHED : DEAD) : ((target * this.nclass) << 2) | matched;
     if (c >= 0 && c < 0x80) unchecked(this.trans[s * this.nclass + <i32>unchecked(this.byteClass[c])] = v);
     return v;
   }
