@@ -33,6 +33,8 @@ export const PREREQS: Prereq[] = [
   { command: "htpasswd", pkg: "apache2-utils", usedBy: ["tests/oci/registry.test.ts"], why: "bcrypt htpasswd file for the registry's basic auth" },
   { command: "skopeo", pkg: "skopeo", usedBy: ["tests/oci/registry.test.ts", "tests/oci/token-auth.test.ts"], why: "reads pushed images back (inspect --raw, copy to an OCI layout)" },
   { command: "docker-compose", pkg: "docker-compose", usedBy: ["tests/oci/compose.test.ts"], why: "`docker-compose config` checks docker-compose.yml" },
+  { command: "g++", pkg: "g++", usedBy: ["tests/regex/"], why: "builds tests/regex/re2_oracle.cc, RE2 itself as the regex oracle" },
+  { command: "re2/re2.h", file: "/usr/include/re2/re2.h", pkg: "libre2-dev", usedBy: ["tests/regex/"], why: "RE2 itself, the oracle shared/regex is compared with" },
   { command: "g++", pkg: "g++", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
   { command: "cmake", pkg: "cmake", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
   { command: "ninja", pkg: "ninja-build", usedBy: ["tests/cpphost/"], why: CPPHOST, onlyIf: vendorPresent },
