@@ -37,7 +37,8 @@ export function findFiles(dir: string, suffix: string): string[] {
  */
 export function selectEntries(suffix: string, words: string[], roots = ["tests", "filters"]): string[] {
   const all = roots.flatMap((r) => findFiles(path.join(ROOT, r), suffix));
-  return words.length ? all.filter((f) => words.some((w) => f.includes(w))) : all;
+  // Match against the repository-relative path: the checkout's own folder name must not select everything.
+  return words.length ? all.filter((f) => words.some((w) => path.relative(ROOT, f).includes(w))) : all;
 }
 
 /** Bundles entries for Node into `outdir` (mirroring their repo paths, .mjs); returns each output path. */
