@@ -199,7 +199,6 @@ class RbacRoot extends RootContext {
     this.outputs = outs;
     if (logEnabled(LogLevel.Debug)) {
       log(LogLevel.Debug, this.rootId + ": " + cfg.stages.length.toString() + " RBAC stage(s) configured");
-      for (let i = 0; i < cfg.generated.length; i++) log(LogLevel.Debug, this.rootId + ": generated RBAC config: " + cfg.generated[i].toString());
     }
     return true;
   }

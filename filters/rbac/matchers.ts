@@ -3,7 +3,7 @@
 // ValueMatcher/MetadataMatcher over Struct values. Each `parse*` reads proto3 JSON through `Msg`
 // and records the first error with its field path; each `match` is plain code over plain values.
 import { JsonValue, JsonKind } from "../../shared/codec/json";
-import { Regex, regexError } from "../../shared/regex/index";
+import { Regex, regexError, ENVOY_MAX_PROGRAM_SIZE } from "../../shared/regex/index";
 import { Msg } from "./proto_json";
 
 // ---------------------------------------------------------------------------------------------
@@ -103,6 +103,12 @@ export function parseRegex(m: Msg): StringMatcher | null {
   if (!m.ok) return null;
   const r = StringMatcher.regexOf(pattern);
   if (r === null) { m.fail("regex", "invalid RE2 pattern: " + regexError()); return null; }
+  // Envoy's default re2.max_program_size.error_level refuses larger programs at configure time.
+  const size = r.regex!.programSize();
+  if (size > ENVOY_MAX_PROGRAM_SIZE) {
+    m.fail("regex", "RE2 program size of " + size.toString() + " > max program size of " + ENVOY_MAX_PROGRAM_SIZE.toString());
+    return null;
+  }
   return r;
 }
 

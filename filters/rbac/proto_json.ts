@@ -19,9 +19,10 @@ export function camel(name: string): string {
   let out = "";
   let up = false;
   for (let i = 0; i < name.length; i++) {
-    const c = name.charAt(i);
-    if (c == "_") { up = true; continue; }
-    out += up ? c.toUpperCase() : c;
+    const c = name.charCodeAt(i);
+    if (c == 0x5f) { up = true; continue; }
+    // Proto field names are ASCII: lower -> upper by clearing bit 5.
+    out += String.fromCharCode(up && c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
     up = false;
   }
   return out;

@@ -3,7 +3,7 @@
 // policies it reaches need), and specs implement it over plain values (`StaticRequest`).
 import { JsonValue } from "../../shared/codec/json";
 import { AttrRef, Attributes, Value } from "../../shared/expr/index";
-import { Ip, parseIp } from "./matchers";
+import { Ip, parseIp, asciiLower } from "./matchers";
 
 export abstract class RequestView extends Attributes {
   /** False on the network (TCP) filter: header, url_path and uri_template never match there. */
@@ -54,7 +54,7 @@ export class StaticRequest extends RequestView {
   reads: i32 = 0;
 
   header(name: string, value: string): StaticRequest {
-    const k = name.toLowerCase();
+    const k = asciiLower(name);
     if (!this.headers.has(k)) this.headers.set(k, new Array<string>());
     this.headers.get(k).push(value);
     return this;

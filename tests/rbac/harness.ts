@@ -77,7 +77,7 @@ export class RbacHost {
       }), kind);
       return null;
     } catch (e) {
-      return String((e as Error).message) + "\n" + this.logs.lines.join("\n");
+      return String((e as Error).message) + "\n" + this.logs.lines.map((l) => l.msg).join("\n");
     }
   }
 
