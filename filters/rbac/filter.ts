@@ -15,8 +15,8 @@ import {
   getHeaderPairs, sendLocalResponse, setProperty, closeStream, StreamType, viewPtr,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
-import { JsonValue } from "../../shared/codec/json";
-import { ProtoReader, WireType, decodeStructRange } from "../../shared/codec/protobuf";
+import { JsonValue, JsonKind } from "../../shared/codec/json";
+import { ProtoReader, WireType, decodeStructRange, decodeStruct } from "../../shared/codec/protobuf";
 import { AttrRef, Value, readProperty } from "../../shared/expr/index";
 import { parseRbacConfig, RbacConfig } from "./config";
 import { RequestView } from "./request";
@@ -24,6 +24,8 @@ import { Ip, parseSocketAddress } from "./matchers";
 import { Verdict } from "./engine";
 import { StageOutputs, StageResult, runStage, ON_DENY_BODY, denyDetails } from "./outputs";
 import { EnforcementType } from "./envoy_config";
+import { JWT_FILTER } from "./istio";
+import { AUTHN_STATE_KEY, AUTHN_FORMAT_VERSION } from "../../shared/authn/index";
 
 const P_SNI = propertyPath(["connection", "requested_server_name"]);
 const P_TLS = propertyPath(["connection", "tls_version"]);
@@ -35,6 +37,7 @@ const P_DEST = propertyPath(["destination", "address"]);
 const P_DEST_PORT = propertyPath(["destination", "port"]);
 const P_METADATA = propertyPath(["metadata"]);
 const P_ROUTE_METADATA = propertyPath(["xds", "route_metadata"]);
+const P_AUTHN = propertyPath([AUTHN_STATE_KEY]);
 const H_PATH = String.UTF8.encode(":path");
 const H_METHOD = String.UTF8.encode(":method");
 const H_AUTHORITY = String.UTF8.encode(":authority");
@@ -61,6 +64,18 @@ export function metadataNamespace(buf: ArrayBuffer, ns: string): JsonValue | nul
   return null;
 }
 
+/**
+ * The `metadata` member of the JWT filter's handoff (shared/authn, format version 1), decoded from
+ * the Struct directly: RBAC needs only that member, and the full reader costs ~7 KB of module size.
+ */
+export function jwtMetadata(b: ArrayBuffer | null): JsonValue | null {
+  if (b === null || b.byteLength == 0) return null;
+  const s = decodeStruct(b);
+  if (s === null || s.getNumber("version", 0) != <f64>AUTHN_FORMAT_VERSION) return null;
+  const md = s.get("metadata");
+  return md !== null && md.kind == JsonKind.Object ? md : null;
+}
+
 /** One request's attributes, each read from the host at most once and only when asked. */
 class HostRequest extends RequestView {
   http: bool = true;
@@ -77,6 +92,7 @@ class HostRequest extends RequestView {
   private subj: string | null = null;
   private metadata: ArrayBuffer | null = null;
   private route: ArrayBuffer | null = null;
+  private jwt: JsonValue | null = null;
 
   reset(http: bool): void { this.http = http; this.have = 0; this.headers = null; }
 
@@ -163,13 +179,19 @@ class HostRequest extends RequestView {
   dynamicMetadata(filter: string): JsonValue | null {
     if (this.first(1024)) this.metadata = getPropertyBytes(P_METADATA);
     const b = this.metadata;
-    return b === null ? null : metadataNamespace(b!, filter);
+    let native: JsonValue | null = null;
+    if (b !== null) native = metadataNamespace(b, filter);
+    if (native !== null || filter != JWT_FILTER) return native;
+    // Behind this suite's JWT filter: its filter-state handoff carries exactly what Envoy's
+    // jwt_authn would have put in this namespace (shared/authn README).
+    if (this.first(4096)) this.jwt = jwtMetadata(getPropertyBytes(P_AUTHN));
+    return this.jwt;
   }
 
   routeMetadata(filter: string): JsonValue | null {
     if (this.first(2048)) this.route = getPropertyBytes(P_ROUTE_METADATA);
     const b = this.route;
-    return b === null ? null : metadataNamespace(b!, filter);
+    return b === null ? null : metadataNamespace(b, filter);
   }
 
   filterState(key: string): string | null {

@@ -26,6 +26,7 @@ export interface Req {
   /** Dynamic metadata: namespace -> Struct JSON (e.g. envoy.filters.http.jwt_authn: {payload: {...}}). */
   metadata?: Record<string, Record<string, unknown>>;
   filterState?: Record<string, string>;
+  filterStateBytes?: Record<string, Uint8Array>;
 }
 
 export interface Decision {
@@ -52,6 +53,7 @@ export function streamInfo(r: Req, protocol = "HTTP/1.1"): StreamInfo {
   };
   const fs = new Map<string, Uint8Array>();
   for (const [k, v] of Object.entries(r.filterState ?? {})) fs.set(k, Buffer.from(v));
+  for (const [k, v] of Object.entries(r.filterStateBytes ?? {})) fs.set(k, v);
   return { ...base, protocol, connection, filterState: fs, dynamicMetadata: r.metadata ?? {} };
 }
 
