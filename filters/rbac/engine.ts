@@ -144,7 +144,14 @@ export class Engine {
 
   /** Sorts policies by name bytes, as Envoy's std::map<std::string, Policy> orders them. */
   seal(): void {
-    this.policies.sort((a: Policy, b: Policy): i32 => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Insertion sort (configure time only); stable, so duplicate names keep document order.
+    const p = this.policies;
+    for (let i = 1; i < p.length; i++) {
+      const x = p[i];
+      let j = i - 1;
+      while (j >= 0 && p[j].name > x.name) { p[j + 1] = p[j]; j--; }
+      p[j + 1] = x;
+    }
   }
 
   /** The first matching policy (lexicographic), or null. */

@@ -80,7 +80,8 @@ export function jwtMetadata(b: ArrayBuffer | null): JsonValue | null {
 class HostRequest extends RequestView {
   http: bool = true;
   private have: u32 = 0;
-  private headers: Map<string, Array<string>> | null = null;
+  private headerKeys: Array<string> = new Array<string>();
+  private headerValuesList: Array<string> = new Array<string>();
   private pathValue: string | null = null;
   private sni: string = "";
   private dest: Ip = new Ip();
@@ -94,7 +95,7 @@ class HostRequest extends RequestView {
   private route: ArrayBuffer | null = null;
   private jwt: JsonValue | null = null;
 
-  reset(http: bool): void { this.http = http; this.have = 0; this.headers = null; }
+  reset(http: bool): void { this.http = http; this.have = 0; }
 
   isHttp(): bool { return this.http; }
 
@@ -111,18 +112,24 @@ class HostRequest extends RequestView {
       if (n < 0) return null;
       return [viewString(n)];
     }
+    // Every value of a repeated header is needed (Envoy matches each), which one
+    // proxy_get_header_map_value cannot give: read the whole map once per request.
     if (this.first(1)) {
       const pairs = getHeaderPairs(HeaderMap.RequestHeaders);
-      const m = new Map<string, Array<string>>();
-      for (let i = 0; i < pairs.length; i++) {
-        const p = pairs[i];
-        if (!m.has(p.key)) m.set(p.key, new Array<string>());
-        m.get(p.key).push(p.value);
-      }
-      this.headers = m;
+      const keys = new Array<string>(pairs.length);
+      const values = new Array<string>(pairs.length);
+      for (let i = 0; i < pairs.length; i++) { keys[i] = pairs[i].key; values[i] = pairs[i].value; }
+      this.headerKeys = keys;
+      this.headerValuesList = values;
     }
-    const m = this.headers!;
-    return m.has(name) ? m.get(name) : null;
+    let out: Array<string> | null = null;
+    const keys = this.headerKeys;
+    for (let i = 0; i < keys.length; i++) {
+      if (unchecked(keys[i]) != name) continue;
+      if (out === null) out = new Array<string>();
+      out.push(unchecked(this.headerValuesList[i]));
+    }
+    return out;
   }
 
   path(): string | null {

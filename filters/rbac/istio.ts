@@ -351,10 +351,10 @@ function replaceAliases(values: Array<string>, td: TrustDomains): Array<string> 
 }
 
 /** Istio's strconv.ParseBool for the dry-run annotation. */
+const GO_TRUE = ["1", "t", "T", "TRUE", "true", "True"];
+const GO_FALSE = ["0", "f", "F", "FALSE", "false", "False"];
 function parseGoBool(s: string): i32 {
-  if (s == "1" || s == "t" || s == "T" || s == "TRUE" || s == "true" || s == "True") return 1;
-  if (s == "0" || s == "f" || s == "F" || s == "FALSE" || s == "false" || s == "False") return 0;
-  return -1;
+  return GO_TRUE.includes(s) ? 1 : GO_FALSE.includes(s) ? 0 : -1;
 }
 
 /** Istio's value validation (security.go): no empty values, `*` only alone or at one end. */
@@ -389,17 +389,67 @@ function checkPath(m: Msg, at: string, v: string): bool {
   return true;
 }
 
-function stringsAt(m: Msg, name: string): Array<string> | null {
-  const v = m.stringList(name);
-  if (!m.ok) return null;
-  if (!checkValues(m, name, v)) return null;
-  return v;
-}
 
 class Built {
   rules: Array<JsonValue> = new Array<JsonValue>();
   names: Array<string> = new Array<string>();
   warnings: Array<string> = new Array<string>();
+}
+
+// Source and operation fields: [field, notField] in model.New's insertFront order (the generated
+// AND lists read principals, requestPrincipals, serviceAccounts, namespaces, trustDomains,
+// remoteIpBlocks, ipBlocks / hosts, methods, paths, ports), with the attribute each becomes.
+const SOURCE_FIELDS: Array<string> = ["principals", "requestPrincipals", "serviceAccounts", "namespaces", "trustDomains", "remoteIpBlocks", "ipBlocks"];
+const SOURCE_ATTRS: Array<Attr> = [Attr.SrcPrincipal, Attr.RequestPrincipal, Attr.SrcServiceAccount, Attr.SrcNamespace, Attr.SrcTrustDomain, Attr.RemoteIp, Attr.SrcIp];
+const OPERATION_FIELDS: Array<string> = ["hosts", "methods", "paths", "ports"];
+const OPERATION_ATTRS: Array<Attr> = [Attr.Host, Attr.Method, Attr.Path, Attr.DestPort];
+// `when` keys (model.go constants); keys ending in "[" take a bracketed suffix.
+const WHEN_KEYS: Array<string> = [
+  "destination.ip", "destination.port", "connection.sni", "experimental.envoy.filters.", "source.ip", "remote.ip",
+  "source.namespace", "source.principal", "source.serviceAccount", "source.trustDomain", "request.auth.principal",
+  "request.auth.audiences", "request.auth.presenter", "request.headers", "request.auth.claims",
+];
+const WHEN_ATTRS: Array<Attr> = [
+  Attr.DestIp, Attr.DestPort, Attr.Sni, Attr.EnvoyFilter, Attr.SrcIp, Attr.RemoteIp, Attr.SrcNamespace, Attr.SrcPrincipal,
+  Attr.SrcServiceAccount, Attr.SrcTrustDomain, Attr.RequestPrincipal, Attr.RequestAudiences, Attr.RequestPresenter,
+  Attr.RequestHeader, Attr.RequestClaims,
+];
+
+function whenAttr(key: string): i32 {
+  for (let i = 0; i < WHEN_KEYS.length; i++) {
+    const k = WHEN_KEYS[i];
+    const prefixed = i == 3 || i >= 13;
+    if (prefixed ? key.startsWith(k) : key == k) return <i32>WHEN_ATTRS[i];
+  }
+  return -1;
+}
+
+function notName(f: string): string { return "not" + String.fromCharCode(f.charCodeAt(0) - 0x20) + f.substring(1); }
+
+/** Validates one source/operation field pair; null on a user error (recorded in `m`). */
+function fieldEntry(m: Msg, f: string, a: Attr, td: TrustDomains): RuleEntry | null {
+  const nf = notName(f);
+  let v = m.stringList(f);
+  let nv = m.stringList(nf);
+  if (!m.ok) return null;
+  if (a == Attr.Path) {
+    for (let k = 0; k < v.length + nv.length; k++) {
+      const p = k < v.length ? v[k] : nv[k - v.length];
+      const at = (k < v.length ? f : nf) + "[" + (k < v.length ? k : k - v.length).toString() + "]";
+      if (p.includes("{")) { if (!checkPath(m, at, p)) return null; }
+      else if (!checkValues(m, at, [p])) return null;
+    }
+  } else if (!checkValues(m, f, v) || !checkValues(m, nf, nv)) return null;
+  if (a == Attr.SrcServiceAccount) {
+    for (let k = 0; k < v.length + nv.length; k++) {
+      const s = k < v.length ? v[k] : nv[k - v.length];
+      if (s.includes("*")) { m.fail(f, "wildcards are not allowed in service accounts: \"" + s + "\""); return null; }
+      if (s.length > 320) { m.fail(f, "a service account is at most 320 characters"); return null; }
+    }
+    if (v.length > 16 || nv.length > 16) { m.fail(f, "at most 16 service accounts"); return null; }
+  }
+  if (a == Attr.SrcPrincipal) { v = replaceAliases(v, td); nv = replaceAliases(nv, td); }
+  return new RuleEntry(a, f, v, nv);
 }
 
 /**
@@ -418,128 +468,68 @@ function translateRule(m: Msg, rule: Msg, c: Ctx, action: i32, td: TrustDomains,
       if (w === null || !w.only(["key", "values", "notValues"])) return null;
       const key = w.string("key", "");
       if (key.length == 0) { w.fail("key", "required"); return null; }
-      const values = stringsAt(w, "values");
-      const notValues = stringsAt(w, "notValues");
-      if (values === null || notValues === null) return null;
+      const values = w.stringList("values");
+      const notValues = w.stringList("notValues");
+      if (!w.ok || !checkValues(w, "values", values) || !checkValues(w, "notValues", notValues)) return null;
       if (values.length == 0 && notValues.length == 0) { w.fail("", "at least one of values or notValues must be set"); return null; }
-      let a: i32 = -1;
-      if (key == "destination.ip") a = Attr.DestIp;
-      else if (key == "destination.port") a = Attr.DestPort;
-      else if (key == "connection.sni") a = Attr.Sni;
-      else if (key.startsWith("experimental.envoy.filters.")) a = Attr.EnvoyFilter;
-      else if (key == "source.ip") a = Attr.SrcIp;
-      else if (key == "remote.ip") a = Attr.RemoteIp;
-      else if (key == "source.namespace") a = Attr.SrcNamespace;
-      else if (key == "source.principal") a = Attr.SrcPrincipal;
-      else if (key == "source.serviceAccount") a = Attr.SrcServiceAccount;
-      else if (key == "source.trustDomain") a = Attr.SrcTrustDomain;
-      else if (key == "request.auth.principal") a = Attr.RequestPrincipal;
-      else if (key == "request.auth.audiences") a = Attr.RequestAudiences;
-      else if (key == "request.auth.presenter") a = Attr.RequestPresenter;
-      else if (key.startsWith("request.headers")) a = Attr.RequestHeader;
-      else if (key.startsWith("request.auth.claims")) a = Attr.RequestClaims;
-      if (a < 0) { unknown = key; break; }
-      const e = new RuleEntry(<Attr>a, key, a == Attr.SrcPrincipal ? replaceAliases(values, td) : values,
-        a == Attr.SrcPrincipal ? replaceAliases(notValues, td) : notValues);
+      const a = whenAttr(key);
+      if (a < 0) { if (unknown.length == 0) unknown = key; continue; }
+      const sp = a == Attr.SrcPrincipal;
+      const e = new RuleEntry(<Attr>a, key, sp ? replaceAliases(values, td) : values, sp ? replaceAliases(notValues, td) : notValues);
       if (isPrincipalAttr(<Attr>a)) basePrin.push(e); else basePerm.push(e);
     }
   }
   // model.New: an unknown attribute skips the rule whatever the action.
   if (unknown.length > 0) { warn.push("skipped rule " + name + ": unknown attribute " + unknown); return null; }
 
-  const principals = new Array<Array<RuleEntry>>();
-  const from = rule.array("from");
-  if (from !== null && from.items.length > 0) {
-    for (let i = 0; i < from.items.length; i++) {
-      const f = rule.element("from", from, i);
-      if (f === null || !f.only(["source"])) return null;
+  const lists = [new Array<Array<RuleEntry>>(), new Array<Array<RuleEntry>>()];
+  for (let side = 0; side < 2; side++) {
+    const arrName = side == 0 ? "from" : "to";
+    const inner = side == 0 ? "source" : "operation";
+    const fields = side == 0 ? SOURCE_FIELDS : OPERATION_FIELDS;
+    const attrs = side == 0 ? SOURCE_ATTRS : OPERATION_ATTRS;
+    const base = side == 0 ? basePrin : basePerm;
+    const arr = rule.array(arrName);
+    const n = arr === null ? 0 : arr.items.length;
+    for (let i = 0; i < n; i++) {
+      const e = rule.element(arrName, arr!, i);
+      if (e === null || !e.only([inner])) return null;
       const entries = new Array<RuleEntry>();
-      const s = f.msg("source");
+      const s = e.msg(inner);
       if (s !== null) {
-        const fields = ["principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces", "notNamespaces",
-          "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"];
-        if (!s.only(fields)) return null;
-        const sa = stringsAt(s, "serviceAccounts");
-        const nsa = stringsAt(s, "notServiceAccounts");
-        if (sa === null || nsa === null) return null;
-        for (let k = 0; k < sa.length + nsa.length; k++) {
-          const v = k < sa.length ? sa[k] : nsa[k - sa.length];
-          if (v.includes("*")) { s.fail(k < sa.length ? "serviceAccounts" : "notServiceAccounts", "wildcards are not allowed in service accounts: \"" + v + "\""); return null; }
-          if (v.length > 320) { s.fail(k < sa.length ? "serviceAccounts" : "notServiceAccounts", "a service account is at most 320 characters"); return null; }
+        const allowed = new Array<string>();
+        for (let k = 0; k < fields.length; k++) { allowed.push(fields[k]); allowed.push(notName(fields[k])); }
+        if (!s.only(allowed)) return null;
+        for (let k = 0; k < fields.length; k++) {
+          const fe = fieldEntry(s, fields[k], attrs[k], td);
+          if (fe === null) return null;
+          if (fe.values.length + fe.notValues.length > 0) entries.push(fe);
         }
-        if (sa.length > 16 || nsa.length > 16) { s.fail("serviceAccounts", "at most 16 service accounts per source"); return null; }
-        const pr = stringsAt(s, "principals"); const npr = stringsAt(s, "notPrincipals");
-        const rp = stringsAt(s, "requestPrincipals"); const nrp = stringsAt(s, "notRequestPrincipals");
-        const ns = stringsAt(s, "namespaces"); const nns = stringsAt(s, "notNamespaces");
-        const tds = stringsAt(s, "trustDomains"); const ntds = stringsAt(s, "notTrustDomains");
-        const ip = stringsAt(s, "ipBlocks"); const nip = stringsAt(s, "notIpBlocks");
-        const rip = stringsAt(s, "remoteIpBlocks"); const nrip = stringsAt(s, "notRemoteIpBlocks");
-        if (pr === null || npr === null || rp === null || nrp === null || ns === null || nns === null || tds === null || ntds === null ||
-          ip === null || nip === null || rip === null || nrip === null) return null;
-        if ((sa.length + nsa.length) > 0 && (pr.length + npr.length + ns.length + nns.length) > 0) {
-          s.fail("serviceAccounts", "cannot be combined with principals or namespaces"); return null;
+        if (side == 0 && (s.has("serviceAccounts") || s.has("notServiceAccounts")) &&
+          (s.has("principals") || s.has("notPrincipals") || s.has("namespaces") || s.has("notNamespaces"))) {
+          s.fail("serviceAccounts", "cannot be combined with principals or namespaces");
+          return null;
         }
-        // model.New order (insertFront): principals, requestPrincipals, serviceAccounts, namespaces, trustDomains, remoteIpBlocks, ipBlocks.
-        if (pr.length + npr.length > 0) entries.push(new RuleEntry(Attr.SrcPrincipal, "source.principal", replaceAliases(pr, td), replaceAliases(npr, td)));
-        if (rp.length + nrp.length > 0) entries.push(new RuleEntry(Attr.RequestPrincipal, "request.auth.principal", rp, nrp));
-        if (sa.length + nsa.length > 0) entries.push(new RuleEntry(Attr.SrcServiceAccount, "source.serviceAccount", sa, nsa));
-        if (ns.length + nns.length > 0) entries.push(new RuleEntry(Attr.SrcNamespace, "source.namespace", ns, nns));
-        if (tds.length + ntds.length > 0) entries.push(new RuleEntry(Attr.SrcTrustDomain, "source.trustDomain", tds, ntds));
-        if (rip.length + nrip.length > 0) entries.push(new RuleEntry(Attr.RemoteIp, "remote.ip", rip, nrip));
-        if (ip.length + nip.length > 0) entries.push(new RuleEntry(Attr.SrcIp, "source.ip", ip, nip));
       }
-      for (let k = 0; k < basePrin.length; k++) entries.push(basePrin[k]);
-      principals.push(entries);
+      for (let k = 0; k < base.length; k++) entries.push(base[k]);
+      lists[side].push(entries);
     }
-  } else principals.push(basePrin);
-
-  const permissions = new Array<Array<RuleEntry>>();
-  const to = rule.array("to");
-  if (to !== null && to.items.length > 0) {
-    for (let i = 0; i < to.items.length; i++) {
-      const t = rule.element("to", to, i);
-      if (t === null || !t.only(["operation"])) return null;
-      const entries = new Array<RuleEntry>();
-      const op = t.msg("operation");
-      if (op !== null) {
-        if (!op.only(["hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"])) return null;
-        const hosts = stringsAt(op, "hosts"); const nhosts = stringsAt(op, "notHosts");
-        const methods = stringsAt(op, "methods"); const nmethods = stringsAt(op, "notMethods");
-        const paths = op.stringList("paths"); const npaths = op.stringList("notPaths");
-        const ports = stringsAt(op, "ports"); const nports = stringsAt(op, "notPorts");
-        if (hosts === null || nhosts === null || methods === null || nmethods === null || ports === null || nports === null || !op.ok) return null;
-        for (let k = 0; k < paths.length; k++) if (!checkPath(op, "paths[" + k.toString() + "]", paths[k])) return null;
-        for (let k = 0; k < npaths.length; k++) if (!checkPath(op, "notPaths[" + k.toString() + "]", npaths[k])) return null;
-        const plain = new Array<string>();
-        for (let k = 0; k < paths.length; k++) if (!paths[k].includes("{")) plain.push(paths[k]);
-        for (let k = 0; k < npaths.length; k++) if (!npaths[k].includes("{")) plain.push(npaths[k]);
-        if (!checkValues(op, "paths", plain)) return null;
-        // insertFront order: hosts, methods, paths, ports.
-        if (hosts.length + nhosts.length > 0) entries.push(new RuleEntry(Attr.Host, ":authority", hosts, nhosts));
-        if (methods.length + nmethods.length > 0) entries.push(new RuleEntry(Attr.Method, ":method", methods, nmethods));
-        if (paths.length + npaths.length > 0) entries.push(new RuleEntry(Attr.Path, "path-matcher", paths, npaths));
-        if (ports.length + nports.length > 0) entries.push(new RuleEntry(Attr.DestPort, "destination.port", ports, nports));
-      }
-      for (let k = 0; k < basePerm.length; k++) entries.push(basePerm[k]);
-      permissions.push(entries);
-    }
-  } else permissions.push(basePerm);
+    if (n == 0) lists[side].push(base);
+  }
   if (!m.ok) return null;
 
   const f = new Fail();
-  const perms = JsonValue.array();
-  for (let i = 0; i < permissions.length; i++) {
-    const n = generateList(permissions[i], c, action, false, f);
-    if (f.err.length > 0) { warn.push("skipped rule " + name + (c.forTCP ? " on TCP filter chain" : "") + ": " + f.err); return null; }
-    perms.push(n!);
+  const out = JsonValue.object();
+  for (let side = 1; side >= 0; side--) {
+    const arr = JsonValue.array();
+    for (let i = 0; i < lists[side].length; i++) {
+      const node = generateList(lists[side][i], c, action, side == 0, f);
+      if (f.err.length > 0) { warn.push("skipped rule " + name + (c.forTCP ? " on TCP filter chain" : "") + ": " + f.err); return null; }
+      arr.push(node!);
+    }
+    out.set(side == 1 ? "permissions" : "principals", arr);
   }
-  const ids = JsonValue.array();
-  for (let i = 0; i < principals.length; i++) {
-    const n = generateList(principals[i], c, action, true, f);
-    if (f.err.length > 0) { warn.push("skipped rule " + name + (c.forTCP ? " on TCP filter chain" : "") + ": " + f.err); return null; }
-    ids.push(n!);
-  }
-  return JsonValue.object().set("permissions", perms).set("principals", ids);
+  return out;
 }
 
 /** builder.go rbacPolicyMatchNever: a policy with no rules matches nothing. */

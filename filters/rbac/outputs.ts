@@ -38,7 +38,8 @@ export class StageOutputs {
   notLogged: u32 = 0;
   rulesBase: string = "";
   shadowBase: string = "";
-  perPolicy: Map<string, u32> = new Map<string, u32>();
+  perPolicyNames: Array<string> = new Array<string>();
+  perPolicyIds: Array<u32> = new Array<u32>();
   // Filter-state keys (Envoy's DynamicMetadataKeys, prefixed as Envoy prefixes them).
   kShadowId: ArrayBuffer = new ArrayBuffer(0);
   kShadowResult: ArrayBuffer = new ArrayBuffer(0);
@@ -72,9 +73,11 @@ export class StageOutputs {
 
   policyCounter(base: string, name: string, suffix: string): void {
     const key = base + "policy." + name + "." + suffix;
-    let id: u32 = 0;
-    if (this.perPolicy.has(key)) id = this.perPolicy.get(key);
-    else { id = counter(key); this.perPolicy.set(key, id); }
+    const at = this.perPolicyNames.indexOf(key);
+    if (at >= 0) { bump(this.perPolicyIds[at]); return; }
+    const id = counter(key);
+    this.perPolicyNames.push(key);
+    this.perPolicyIds.push(id);
     bump(id);
   }
 }
