@@ -359,15 +359,16 @@ function parseGoBool(s: string): i32 {
 
 /** Istio's value validation (security.go): no empty values, `*` only alone or at one end. */
 function checkValues(m: Msg, name: string, values: Array<string>): bool {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const at = name + "[" + i.toString() + "]";
-    if (v.length == 0) { m.fail(at, "empty value is not allowed"); return false; }
-    const star = v.indexOf("*");
-    if (star >= 0 && v != "*" && (v.lastIndexOf("*") != star || (star != 0 && star != v.length - 1))) {
-      m.fail(at, "wildcard * must be the whole value or its first or last character: \"" + v + "\"");
-      return false;
-    }
+  for (let i = 0; i < values.length; i++) if (!checkValue(m, name + "[" + i.toString() + "]", values[i])) return false;
+  return true;
+}
+
+function checkValue(m: Msg, at: string, v: string): bool {
+  if (v.length == 0) { m.fail(at, "empty value is not allowed"); return false; }
+  const star = v.indexOf("*");
+  if (star >= 0 && v != "*" && (v.lastIndexOf("*") != star || (star != 0 && star != v.length - 1))) {
+    m.fail(at, "wildcard * must be the whole value or its first or last character: \"" + v + "\"");
+    return false;
   }
   return true;
 }
@@ -437,7 +438,7 @@ function fieldEntry(m: Msg, f: string, a: Attr, td: TrustDomains): RuleEntry | n
       const p = k < v.length ? v[k] : nv[k - v.length];
       const at = (k < v.length ? f : nf) + "[" + (k < v.length ? k : k - v.length).toString() + "]";
       if (p.includes("{")) { if (!checkPath(m, at, p)) return null; }
-      else if (!checkValues(m, at, [p])) return null;
+      else if (!checkValue(m, at, p)) return null;
     }
   } else if (!checkValues(m, f, v) || !checkValues(m, nf, nv)) return null;
   if (a == Attr.SrcServiceAccount) {
