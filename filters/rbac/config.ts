@@ -15,8 +15,6 @@ export enum FrontEnd { Envoy = 0, Istio = 1 }
 export class RbacConfig {
   frontEnd: FrontEnd = FrontEnd.Envoy;
   stages: Array<RbacStage> = new Array<RbacStage>();
-  /** Envoy RBAC configs generated from Istio policies (what istiod would push), for logs and tests. */
-  generated: Array<JsonValue> = new Array<JsonValue>();
   /** Translation notes istiod would log (skipped rules, unparsable dry-run annotations). */
   warnings: Array<string> = new Array<string>();
 }
@@ -41,7 +39,7 @@ export function parseRbacConfig(text: string, forTCP: bool): ConfigResult {
     const t = translateIstio(m, forTCP);
     if (t === null || !errors.ok) return new ConfigResult(null, errors.field, errors.why);
     cfg.stages = t.stages;
-    cfg.generated = t.configs;
+    // The generated Envoy JSON is not kept: a large live heap makes every incremental GC cycle longer.
     cfg.warnings = t.warnings;
     return new ConfigResult(cfg, "", "");
   }

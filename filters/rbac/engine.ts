@@ -52,13 +52,13 @@ export class Matcher {
       }
       case MatchKind.UrlPath: {
         if (!r.isHttp()) return false;
-        const p = r.path();
-        return p !== null && this.str!.match(stripQueryAndFragment(p));
+        const p = r.urlPath();
+        return p !== null && this.str!.match(p);
       }
       case MatchKind.UriTemplate: {
         if (!r.isHttp()) return false;
-        const p = r.path();
-        return p !== null && this.template!.match(stripQueryAndFragment(p));
+        const p = r.urlPath();
+        return p !== null && this.template!.match(p);
       }
       case MatchKind.DestinationIp: return this.cidr!.contains(r.destinationIp());
       case MatchKind.DestinationPort: return r.destinationPort() == this.portLo;
@@ -113,7 +113,9 @@ export class Policy {
   permissions: Array<Matcher> = new Array<Matcher>();
   principals: Array<Matcher> = new Array<Matcher>();
   condition: ExprNode | null = null;
-  constructor(public name: string) {}
+  /** The name as UTF-8, written to filter state per request without encoding it again. */
+  nameBytes: ArrayBuffer;
+  constructor(public name: string) { this.nameBytes = String.UTF8.encode(name); }
 
   matches(r: RequestView): bool {
     let ok = false;
@@ -134,6 +136,7 @@ export class Verdict {
   allowed: bool = true;
   /** "" when no policy matched. */
   policyId: string = "";
+  policy: Policy | null = null;
   /** LOG action: whether a policy matched (envoy.common.access_log_hint). */
   logged: bool = false;
 }
@@ -167,6 +170,7 @@ export class Engine {
   decide(r: RequestView, out: Verdict): Verdict {
     const p = this.firstMatch(r);
     out.policyId = p === null ? "" : p.name;
+    out.policy = p;
     out.logged = false;
     if (this.action == Action.Allow) out.allowed = p !== null;
     else if (this.action == Action.Deny) out.allowed = p === null;

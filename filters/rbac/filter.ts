@@ -20,7 +20,7 @@ import { ProtoReader, WireType, decodeStructRange, decodeStruct } from "../../sh
 import { AttrRef, Value, readProperty } from "../../shared/expr/index";
 import { parseRbacConfig, RbacConfig } from "./config";
 import { RequestView } from "./request";
-import { Ip, parseSocketAddress } from "./matchers";
+import { Ip, parseSocketAddress, stripQueryAndFragment } from "./matchers";
 import { Verdict } from "./engine";
 import { StageOutputs, StageResult, runStage, ON_DENY_BODY, denyDetails } from "./outputs";
 import { EnforcementType } from "./envoy_config";
@@ -94,6 +94,16 @@ class HostRequest extends RequestView {
   private metadata: ArrayBuffer | null = null;
   private route: ArrayBuffer | null = null;
   private jwt: JsonValue | null = null;
+  private method: Array<string> | null = null;
+  private url: string | null = null;
+  private authority: Array<string> | null = null;
+
+  // One-element arrays reused across requests (the request view is a singleton): no per-request array.
+  private pathArr: Array<string> = [""];
+  private methodArr: Array<string> = [""];
+  private authorityArr: Array<string> = [""];
+  private otherArr: Array<string> = [""];
+  private one(v: string): Array<string> { this.otherArr[0] = v; return this.otherArr; }
 
   reset(http: bool): void { this.http = http; this.have = 0; }
 
@@ -106,11 +116,19 @@ class HostRequest extends RequestView {
   }
 
   headerValues(name: string): Array<string> | null {
-    // Pseudo-headers are single-valued: one lookup, no copy of the whole map.
+    // Pseudo-headers are single-valued: one lookup each per request, no copy of the whole map.
+    if (name == ":path") { const p = this.path(); if (p === null) return null; this.pathArr[0] = p; return this.pathArr; }
+    if (name == ":method") {
+      if (this.first(8192)) { const n = getHeaderView(HeaderMap.RequestHeaders, H_METHOD); if (n < 0) this.method = null; else { this.methodArr[0] = viewString(n); this.method = this.methodArr; } }
+      return this.method;
+    }
+    if (name == ":authority") {
+      if (this.first(16384)) { const n = getHeaderView(HeaderMap.RequestHeaders, H_AUTHORITY); if (n < 0) this.authority = null; else { this.authorityArr[0] = viewString(n); this.authority = this.authorityArr; } }
+      return this.authority;
+    }
     if (name.startsWith(":")) {
-      const n = getHeaderView(HeaderMap.RequestHeaders, name == ":method" ? H_METHOD : name == ":authority" ? H_AUTHORITY : name == ":path" ? H_PATH : String.UTF8.encode(name));
-      if (n < 0) return null;
-      return [viewString(n)];
+      const n = getHeaderView(HeaderMap.RequestHeaders, String.UTF8.encode(name));
+      return n < 0 ? null : this.one(viewString(n));
     }
     // Every value of a repeated header is needed (Envoy matches each), which one
     // proxy_get_header_map_value cannot give: read the whole map once per request.
@@ -138,6 +156,11 @@ class HostRequest extends RequestView {
       this.pathValue = n < 0 ? null : viewString(n);
     }
     return this.pathValue;
+  }
+
+  urlPath(): string | null {
+    if (this.first(32768)) { const p = this.path(); this.url = p === null ? null : stripQueryAndFragment(p); }
+    return this.url;
   }
 
   requestedServerName(): string {
@@ -226,6 +249,9 @@ class RbacRoot extends RootContext {
     for (let i = 0; i < cfg.stages.length; i++) outs.push(new StageOutputs(cfg.stages[i], this.forTCP));
     this.config = cfg;
     this.outputs = outs;
+    // Translating 1,000 policies leaves megabytes of JSON garbage; collect it now instead of letting
+    // the incremental collector walk it during the first requests.
+    __collect();
     if (logEnabled(LogLevel.Debug)) {
       log(LogLevel.Debug, this.rootId + ": " + cfg.stages.length.toString() + " RBAC stage(s) configured");
     }

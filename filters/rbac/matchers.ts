@@ -28,10 +28,14 @@ export function asciiLower(s: string): string {
 function regionEqualsFold(s: string, at: i32, p: string, fold: bool): bool {
   const n = p.length;
   if (at < 0 || at + n > s.length) return false;
+  // Direct UTF-16 loads: this runs for every string matcher a request reaches.
+  const sp = changetype<usize>(s) + (<usize>at << 1);
+  const pp = changetype<usize>(p);
+  if (!fold) return memory.compare(sp, pp, <usize>n << 1) == 0;
   for (let i = 0; i < n; i++) {
-    let c = <i32>s.charCodeAt(at + i);
-    if (fold && c >= 0x41 && c <= 0x5a) c += 0x20;
-    if (c != <i32>p.charCodeAt(i)) return false;
+    let c = <i32>load<u16>(sp + (<usize>i << 1));
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != <i32>load<u16>(pp + (<usize>i << 1))) return false;
   }
   return true;
 }

@@ -101,7 +101,7 @@ export function runStage(o: StageOutputs, r: RequestView, v: Verdict, result: St
       bump(o.shadowDenied);
       if (id.length > 0 && s.trackPerRule) o.policyCounter(o.shadowBase, id, "shadow_denied");
     }
-    if (id.length > 0) setProperty(o.kShadowId, String.UTF8.encode(id));
+    if (v.policy !== null) setProperty(o.kShadowId, v.policy!.nameBytes);
     setProperty(o.kShadowResult, v.allowed ? ALLOWED : DENIED);
     if (debug) log(LogLevel.Debug, "shadow " + (v.allowed ? "allowed" : "denied") + ", matched policy " + (id.length == 0 ? "none" : id));
   }
@@ -113,7 +113,7 @@ export function runStage(o: StageOutputs, r: RequestView, v: Verdict, result: St
     bump(v.logged ? o.logged : o.notLogged);
     setProperty(HINT, v.logged ? TRUE : FALSE);
   }
-  if (id.length > 0) setProperty(o.kEnforcedId, String.UTF8.encode(id));
+  if (v.policy !== null) setProperty(o.kEnforcedId, v.policy!.nameBytes);
   setProperty(o.kEnforcedResult, v.allowed ? ALLOWED : DENIED);
   if (v.allowed) {
     bump(o.allowed);

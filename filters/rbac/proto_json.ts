@@ -13,19 +13,21 @@ export class ConfigErrors {
   }
 }
 
-/** lowerCamelCase of a proto field name: `treat_missing_header_as_empty` -> `treatMissingHeaderAsEmpty`. */
-export function camel(name: string): string {
-  if (name.indexOf("_") < 0) return name;
-  let out = "";
+
+/** Whether `key` is the lowerCamelCase JSON name of proto field `name` (no allocation: configure
+ * time looks every field up under both spellings, thousands of times for large policy sets). */
+export function isCamelOf(key: string, name: string): bool {
+  let k = 0;
   let up = false;
   for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
+    let c = <i32>name.charCodeAt(i);
     if (c == 0x5f) { up = true; continue; }
-    // Proto field names are ASCII: lower -> upper by clearing bit 5.
-    out += String.fromCharCode(up && c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
+    if (up && c >= 0x61 && c <= 0x7a) c -= 0x20;
     up = false;
+    if (k >= key.length || <i32>key.charCodeAt(k) != c) return false;
+    k++;
   }
-  return out;
+  return k == key.length;
 }
 
 /** One JSON object of a proto message, with its path. */
@@ -46,9 +48,9 @@ export class Msg {
   /** The member under its proto or JSON name (null when absent; JSON null counts as absent, as in proto3 JSON). */
   get(name: string): JsonValue | null {
     let v = this.obj.get(name);
-    if (v === null) {
-      const c = camel(name);
-      if (c != name) v = this.obj.get(c);
+    if (v === null && name.includes("_")) {
+      const keys = this.obj.keys;
+      for (let i = 0; i < keys.length; i++) if (isCamelOf(unchecked(keys[i]), name)) { v = unchecked(this.obj.items[i]); break; }
     }
     if (v !== null && v.kind == JsonKind.Null) return null;
     return v;
@@ -63,7 +65,7 @@ export class Msg {
       let known = false;
       for (let j = 0; j < allowed.length; j++) {
         const a = unchecked(allowed[j]);
-        if (k == a || k == camel(a)) { known = true; break; }
+        if (k == a || isCamelOf(k, a)) { known = true; break; }
       }
       if (!known) { this.fail(k, "unknown field (expected one of: " + allowed.join(", ") + ")"); return false; }
     }

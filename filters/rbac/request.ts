@@ -3,7 +3,7 @@
 // policies it reaches need), and specs implement it over plain values (`StaticRequest`).
 import { JsonValue } from "../../shared/codec/json";
 import { AttrRef, Attributes, Value } from "../../shared/expr/index";
-import { Ip, parseIp, asciiLower } from "./matchers";
+import { Ip, parseIp, asciiLower, stripQueryAndFragment } from "./matchers";
 
 export abstract class RequestView extends Attributes {
   /** False on the network (TCP) filter: header, url_path and uri_template never match there. */
@@ -12,6 +12,8 @@ export abstract class RequestView extends Attributes {
   abstract headerValues(name: string): Array<string> | null;
   /** `:path` as the HCM hands it to filters (after its normalization), query included; null when absent. */
   abstract path(): string | null;
+  /** `:path` without query and fragment (Envoy's PathUtil::removeQueryAndFragment); null when absent. */
+  abstract urlPath(): string | null;
   abstract requestedServerName(): string;
   abstract destinationIp(): Ip;
   /** -1 when unknown. */
@@ -63,6 +65,7 @@ export class StaticRequest extends RequestView {
   isHttp(): bool { return this.http; }
   headerValues(name: string): Array<string> | null { this.reads++; return this.headers.has(name) ? this.headers.get(name) : null; }
   path(): string | null { this.reads++; return this.headers.has(":path") ? this.headers.get(":path")[0] : null; }
+  urlPath(): string | null { const p = this.path(); return p === null ? null : stripQueryAndFragment(p); }
   requestedServerName(): string { this.reads++; return this.sni; }
   destinationIp(): Ip { this.reads++; return parseIp(this.destIp); }
   destinationPort(): i64 { this.reads++; return this.destPort; }
