@@ -26,7 +26,7 @@ export class ConfigResult {
 
 /** Parses the plugin configuration for the HTTP (`forTCP` false) or network filter. */
 export function parseRbacConfig(text: string, forTCP: bool): ConfigResult {
-  if (text.trim().length == 0) return new ConfigResult(null, "(root)", "configuration is empty: give Envoy RBAC rules or authorization_policies");
+  if (text.trim().length == 0) return new ConfigResult(null, "(root)", "configuration is empty");
   const r = parseJson(text);
   if (!r.ok) return new ConfigResult(null, "(root)", "invalid JSON: " + r.error);
   const root = r.value!;

@@ -4,12 +4,17 @@
 // Refused (with the field path): the xDS `matcher` / `shadow_matcher` trees, `custom` principals and
 // `matcher` permissions (extensions), `checked_condition`, CEL outside shared/expr's subset.
 import { JsonValue, JsonKind, jsonQuote } from "../../shared/codec/json";
-import { compile, EnvoyCatalog } from "../../shared/expr/index";
+import { EnvoyCatalog } from "../../shared/expr/envoy";
+import { AttrRef, Node as ExprNode, NodeKind, Value as ExprValue } from "../../shared/expr/ast";
 import { Msg, ConfigErrors } from "./proto_json";
 import {
   parseStringMatcher, parseHeaderMatcher, parseCidr, parseMetadataMatcher, PathTemplate, StringMatcher,
 } from "./matchers";
 import { Matcher, MatchKind, Policy, Engine, Action } from "./engine";
+
+const NOT_SUPPORTED = "not supported by this filter";
+/** envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig's type URL. */
+export const URI_TEMPLATE_TYPE = "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig";
 
 const MAX_DEPTH: i32 = 32;
 
@@ -149,7 +154,7 @@ export function parsePermission(m: Msg, depth: i32): Matcher | null {
   if (k == "metadata") return metadataAt(m, k);
   if (k == "sourced_metadata") return sourcedMetadataAt(m, k);
   if (k == "uri_template") return uriTemplateAt(m, k);
-  m.fail(k, "extension matchers are not supported by this filter");
+  m.fail(k, NOT_SUPPORTED);
   return null;
 }
 
@@ -160,8 +165,8 @@ function uriTemplateAt(m: Msg, name: string): Matcher | null {
   const tc = t.msg("typed_config");
   if (tc === null) { t.fail("typed_config", "required"); return null; }
   const type = tc.string("@type", "");
-  if (type != "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig") {
-    tc.fail("@type", "expected type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig");
+  if (type != URI_TEMPLATE_TYPE) {
+    tc.fail("@type", "expected " + URI_TEMPLATE_TYPE);
     return null;
   }
   if (!tc.only(["@type", "path_template"])) return null;
@@ -245,98 +250,132 @@ export function parsePrincipal(m: Msg, depth: i32): Matcher | null {
     }
     return out;
   }
-  m.fail(k, "custom principal extensions are not supported by this filter");
+  m.fail(k, NOT_SUPPORTED);
   return null;
 }
 
 // ---------------------------------------------------------------------------------------------
-// condition: a google.api.expr.v1alpha1.Expr in proto3 JSON. It is turned back into CEL text and
-// compiled with shared/expr against Envoy's attribute catalog; anything outside that subset is
-// refused naming the expression's field path.
+// condition: a google.api.expr.v1alpha1.Expr in proto3 JSON, built directly into shared/expr's tree
+// (==, !=, &&, ||, !, ?:, has(), attribute selects/indexes bound to Envoy's attribute catalog,
+// string/int/bool/null constants). Anything else is refused naming the expression's field path.
 
-function exprText(m: Msg, depth: i32): string | null {
+const CATALOG = new EnvoyCatalog();
+
+/** Flattens a select/index chain (`request.headers['x']`) into an attribute reference; null + error otherwise. */
+function attrOf(m: Msg, segs: Array<string>, depth: i32): string | null {
   if (depth > 32) { m.fail("", "expression nested too deeply"); return null; }
-  if (!m.only(["id", "const_expr", "ident_expr", "select_expr", "call_expr", "list_expr", "struct_expr", "comprehension_expr"])) return null;
-  if (m.has("const_expr")) {
-    const c = m.msg("const_expr");
-    if (c === null) return null;
-    if (c.has("string_value")) return jsonQuote(c.string("string_value", ""));
-    if (c.has("int64_value")) return c.integer("int64_value", 0, i64.MIN_VALUE, i64.MAX_VALUE).toString();
-    if (c.has("uint64_value")) return c.integer("uint64_value", 0, 0, i64.MAX_VALUE).toString();
-    if (c.has("bool_value")) return c.bool("bool_value", false) ? "true" : "false";
-    if (c.obj.get("null_value") !== null || c.obj.get("nullValue") !== null) return "null";
-    c.fail("", "only string, int64, uint64, bool and null constants are supported");
-    return null;
-  }
   if (m.has("ident_expr")) {
-    const i = m.msg("ident_expr");
-    if (i === null) return null;
-    const n = i.string("name", "");
-    if (!isIdent(n)) { i.fail("name", "not an identifier"); return null; }
-    return n;
+    const id = m.msg("ident_expr");
+    return id === null ? null : id.string("name", "");
   }
   if (m.has("select_expr")) {
     const s = m.msg("select_expr");
     if (s === null || !s.only(["operand", "field", "test_only"])) return null;
     const o = s.msg("operand");
     if (o === null) { s.fail("operand", "required"); return null; }
-    const inner = exprText(o, depth + 1);
-    if (inner === null) return null;
-    const f = s.string("field", "");
-    const sel = isIdent(f) ? inner + "." + f : inner + "[" + jsonQuote(f) + "]";
-    return s.bool("test_only", false) ? "has(" + sel + ")" : sel;
+    const root = attrOf(o, segs, depth + 1);
+    if (root !== null) segs.push(s.string("field", ""));
+    return root;
   }
+  if (m.has("call_expr")) {
+    const c = m.msg("call_expr");
+    let arr: JsonValue | null = null;
+    if (c !== null) arr = c.array("args");
+    if (c !== null && arr !== null && c.string("function", "") == "_[_]" && arr.items.length == 2) {
+      const base = c.element("args", arr!, 0);
+      const key = c.element("args", arr!, 1);
+      if (base === null || key === null) return null;
+      const root = attrOf(base, segs, depth + 1);
+      if (root === null) return null;
+      const k = key.msg("const_expr");
+      if (k === null || !k.has("string_value")) { key.fail("", "only constant string indexes are supported"); return null; }
+      segs.push(k.string("string_value", ""));
+      return root;
+    }
+  }
+  m.fail("", "expected an attribute");
+  return null;
+}
+
+function attrNode(m: Msg, kind: NodeKind, depth: i32): ExprNode | null {
+  const segs = new Array<string>();
+  const root = attrOf(m, segs, depth);
+  if (root === null) return null;
+  let text = root;
+  for (let i = 0; i < segs.length; i++) text += "['" + segs[i] + "']";
+  const ref = new AttrRef(root, text, 0);
+  ref.segments = segs;
+  const why = CATALOG.bind(ref);
+  if (why.length > 0) { m.fail("", why); return null; }
+  const n = new ExprNode(kind);
+  n.attr = ref;
+  return n;
+}
+
+function exprNode(m: Msg, depth: i32): ExprNode | null {
+  if (depth > 32) { m.fail("", "expression nested too deeply"); return null; }
+  if (!m.only(["id", "const_expr", "ident_expr", "select_expr", "call_expr", "list_expr", "struct_expr", "comprehension_expr"])) return null;
+  if (m.has("const_expr")) {
+    const c = m.msg("const_expr");
+    if (c === null) return null;
+    const n = new ExprNode(NodeKind.Literal);
+    if (c.has("string_value")) n.value = ExprValue.str(c.string("string_value", ""));
+    else if (c.has("int64_value")) n.value = ExprValue.int(c.integer("int64_value", 0, i64.MIN_VALUE, i64.MAX_VALUE));
+    else if (c.has("uint64_value")) n.value = ExprValue.int(c.integer("uint64_value", 0, 0, i64.MAX_VALUE));
+    else if (c.has("bool_value")) n.value = ExprValue.bool(c.bool("bool_value", false));
+    else if (c.obj.get("null_value") !== null || c.obj.get("nullValue") !== null) n.value = ExprValue.nul();
+    else { c.fail("", "unsupported constant"); return null; }
+    return n;
+  }
+  if (m.has("select_expr")) {
+    const s = m.msg("select_expr");
+    return attrNode(m, s !== null && s.bool("test_only", false) ? NodeKind.Has : NodeKind.Attr, depth);
+  }
+  if (m.has("ident_expr")) return attrNode(m, NodeKind.Attr, depth);
   if (m.has("call_expr")) {
     const c = m.msg("call_expr");
     if (c === null || !c.only(["target", "function", "args"])) return null;
     if (c.has("target")) { c.fail("target", "member calls are not supported"); return null; }
     const fn = c.string("function", "");
+    if (fn == "_[_]") return attrNode(m, NodeKind.Attr, depth);
     const arr = c.array("args");
-    const args = new Array<string>();
+    const args = new Array<ExprNode>();
     if (arr !== null) {
       for (let i = 0; i < arr.items.length; i++) {
         const e = c.element("args", arr, i);
         if (e === null) return null;
-        const t = exprText(e, depth + 1);
+        const t = exprNode(e, depth + 1);
         if (t === null) return null;
         args.push(t);
       }
     }
-    const binary = fn == "_==_" ? "==" : fn == "_!=_" ? "!=" : fn == "_&&_" ? "&&" : fn == "_||_" ? "||" : "";
-    if (binary.length > 0 && args.length == 2) return "(" + args[0] + " " + binary + " " + args[1] + ")";
-    if (fn == "!_" && args.length == 1) return "!(" + args[0] + ")";
-    if (fn == "_?_:_" && args.length == 3) return "(" + args[0] + " ? " + args[1] + " : " + args[2] + ")";
-    if (fn == "_[_]" && args.length == 2) return args[0] + "[" + args[1] + "]";
-    c.fail("function", "function \"" + fn + "\" with " + args.length.toString() + " arguments is outside the supported CEL subset (==, !=, &&, ||, !, ?:, [], has)");
-    return null;
+    let kind: i32 = -1;
+    if (args.length == 2) kind = fn == "_==_" ? NodeKind.Eq : fn == "_!=_" ? NodeKind.Ne : fn == "_&&_" ? NodeKind.And : fn == "_||_" ? NodeKind.Or : -1;
+    else if (args.length == 1 && fn == "!_") kind = NodeKind.Not;
+    else if (args.length == 3 && fn == "_?_:_") kind = NodeKind.Cond;
+    if (kind < 0) {
+      c.fail("function", "function \"" + fn + "\" with " + args.length.toString() + " arguments: outside the supported CEL subset");
+      return null;
+    }
+    const n = new ExprNode(<NodeKind>kind);
+    n.a = args[0];
+    if (args.length > 1) n.b = args[1];
+    if (args.length > 2) n.c = args[2];
+    return n;
   }
-  m.fail("", "list, struct and comprehension expressions are outside the supported CEL subset");
+  m.fail("", "outside the supported CEL subset");
   return null;
-}
-
-function isIdent(s: string): bool {
-  if (s.length == 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const alpha = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c == 0x5f;
-    if (!alpha && !(i > 0 && c >= 0x30 && c <= 0x39)) return false;
-  }
-  return true;
 }
 
 function parseCondition(p: Msg, policy: Policy): void {
   const c = p.msg("condition");
   if (c === null) return;
-  const text = exprText(c, 0);
-  if (text === null) return;
-  const compiled = compile(text, new EnvoyCatalog());
-  if (!compiled.ok) { p.fail("condition", "CEL \"" + text + "\": " + compiled.error); return; }
-  policy.condition = compiled.root;
+  policy.condition = exprNode(c, 0);
 }
 
 export function parsePolicy(m: Msg, name: string): Policy | null {
   if (!m.only(["permissions", "principals", "condition", "checked_condition", "cel_config"])) return null;
-  if (m.has("checked_condition")) { m.fail("checked_condition", "checked CEL expressions are not supported; use condition"); return null; }
+  if (m.has("checked_condition")) { m.fail("checked_condition", NOT_SUPPORTED); return null; }
   const policy = new Policy(name);
   const perms = m.array("permissions");
   if (perms === null || perms.items.length == 0) { m.fail("permissions", "at least one permission is required"); return null; }
@@ -369,10 +408,10 @@ export function parseRbac(m: Msg): Engine | null {
   else if (a == "DENY") e.action = Action.Deny;
   else if (a == "LOG") e.action = Action.Log;
   else { m.fail("action", "expected ALLOW, DENY or LOG"); return null; }
-  if (m.has("audit_logging_options")) { m.fail("audit_logging_options", "audit loggers are not supported by this filter"); return null; }
+  if (m.has("audit_logging_options")) { m.fail("audit_logging_options", NOT_SUPPORTED); return null; }
   const ps = m.get("policies");
   if (ps !== null) {
-    if (ps.kind != JsonKind.Object) { m.fail("policies", "expected an object (map of policy name to Policy)"); return null; }
+    if (ps.kind != JsonKind.Object) { m.fail("policies", "expected an object"); return null; }
     for (let i = 0; i < ps.keys.length; i++) {
       const pm = m.entry("policies", ps, i);
       if (pm === null) return null;
@@ -406,8 +445,8 @@ export class RbacStage {
 /** HTTP filter config: RBAC {rules, matcher, shadow_rules, shadow_matcher, shadow_rules_stat_prefix, rules_stat_prefix, track_per_rule_stats}. */
 export function parseHttpRbac(m: Msg): RbacStage | null {
   if (!m.only(["rules", "matcher", "shadow_rules", "shadow_matcher", "shadow_rules_stat_prefix", "rules_stat_prefix", "track_per_rule_stats"])) return null;
-  if (m.has("matcher")) { m.fail("matcher", "xDS matcher trees are not supported; use rules"); return null; }
-  if (m.has("shadow_matcher")) { m.fail("shadow_matcher", "xDS matcher trees are not supported; use shadow_rules"); return null; }
+  if (m.has("matcher")) { m.fail("matcher", NOT_SUPPORTED); return null; }
+  if (m.has("shadow_matcher")) { m.fail("shadow_matcher", NOT_SUPPORTED); return null; }
   const s = new RbacStage();
   const r = m.msg("rules");
   if (r !== null) { s.rules = parseRbac(r); if (s.rules === null) return null; }
@@ -422,9 +461,9 @@ export function parseHttpRbac(m: Msg): RbacStage | null {
 /** Network filter config: RBAC {rules, matcher, shadow_rules, shadow_matcher, shadow_rules_stat_prefix, stat_prefix, enforcement_type, delay_deny}. */
 export function parseNetworkRbac(m: Msg): RbacStage | null {
   if (!m.only(["rules", "matcher", "shadow_rules", "shadow_matcher", "shadow_rules_stat_prefix", "stat_prefix", "enforcement_type", "delay_deny"])) return null;
-  if (m.has("matcher")) { m.fail("matcher", "xDS matcher trees are not supported; use rules"); return null; }
-  if (m.has("shadow_matcher")) { m.fail("shadow_matcher", "xDS matcher trees are not supported; use shadow_rules"); return null; }
-  if (m.has("delay_deny")) { m.fail("delay_deny", "not supported (a Wasm filter has no timer per connection)"); return null; }
+  if (m.has("matcher")) { m.fail("matcher", NOT_SUPPORTED); return null; }
+  if (m.has("shadow_matcher")) { m.fail("shadow_matcher", NOT_SUPPORTED); return null; }
+  if (m.has("delay_deny")) { m.fail("delay_deny", NOT_SUPPORTED); return null; }
   const s = new RbacStage();
   const r = m.msg("rules");
   if (r !== null) { s.rules = parseRbac(r); if (s.rules === null) return null; }

@@ -41,6 +41,8 @@ const P_AUTHN = propertyPath([AUTHN_STATE_KEY]);
 const H_PATH = String.UTF8.encode(":path");
 const H_METHOD = String.UTF8.encode(":method");
 const H_AUTHORITY = String.UTF8.encode(":authority");
+const PSEUDO: Array<string> = [":path", ":method", ":authority"];
+const PSEUDO_BYTES: StaticArray<ArrayBuffer> = [H_PATH, H_METHOD, H_AUTHORITY];
 
 /** Envoy's Metadata message: filter_metadata = 1 (map<string, Struct>); returns the Struct of `ns`. */
 export function metadataNamespace(buf: ArrayBuffer, ns: string): JsonValue | null {
@@ -82,7 +84,6 @@ class HostRequest extends RequestView {
   private have: u32 = 0;
   private headerKeys: Array<string> = new Array<string>();
   private headerValuesList: Array<string> = new Array<string>();
-  private pathValue: string | null = null;
   private sni: string = "";
   private dest: Ip = new Ip();
   private destPortValue: i64 = -1;
@@ -94,16 +95,11 @@ class HostRequest extends RequestView {
   private metadata: ArrayBuffer | null = null;
   private route: ArrayBuffer | null = null;
   private jwt: JsonValue | null = null;
-  private method: Array<string> | null = null;
   private url: string | null = null;
-  private authority: Array<string> | null = null;
 
   // One-element arrays reused across requests (the request view is a singleton): no per-request array.
-  private pathArr: Array<string> = [""];
-  private methodArr: Array<string> = [""];
-  private authorityArr: Array<string> = [""];
-  private otherArr: Array<string> = [""];
-  private one(v: string): Array<string> { this.otherArr[0] = v; return this.otherArr; }
+  private pseudo: StaticArray<Array<string>> = [[""], [""], [""], [""]];
+  private pseudoSet: StaticArray<bool> = [false, false, false, false];
 
   reset(http: bool): void { this.http = http; this.have = 0; }
 
@@ -116,19 +112,17 @@ class HostRequest extends RequestView {
   }
 
   headerValues(name: string): Array<string> | null {
-    // Pseudo-headers are single-valued: one lookup each per request, no copy of the whole map.
-    if (name == ":path") { const p = this.path(); if (p === null) return null; this.pathArr[0] = p; return this.pathArr; }
-    if (name == ":method") {
-      if (this.first(8192)) { const n = getHeaderView(HeaderMap.RequestHeaders, H_METHOD); if (n < 0) this.method = null; else { this.methodArr[0] = viewString(n); this.method = this.methodArr; } }
-      return this.method;
-    }
-    if (name == ":authority") {
-      if (this.first(16384)) { const n = getHeaderView(HeaderMap.RequestHeaders, H_AUTHORITY); if (n < 0) this.authority = null; else { this.authorityArr[0] = viewString(n); this.authority = this.authorityArr; } }
-      return this.authority;
-    }
+    // Pseudo-headers are single-valued: one lookup each per request (cached), no copy of the whole map.
     if (name.startsWith(":")) {
-      const n = getHeaderView(HeaderMap.RequestHeaders, String.UTF8.encode(name));
-      return n < 0 ? null : this.one(viewString(n));
+      let slot = PSEUDO.indexOf(name);
+      if (slot < 0) slot = 3;
+      const bit = <u32>(65536 << slot);
+      if (slot == 3 || this.first(bit)) {
+        const n = getHeaderView(HeaderMap.RequestHeaders, slot < 3 ? PSEUDO_BYTES[slot] : String.UTF8.encode(name));
+        this.pseudoSet[slot] = n >= 0;
+        if (n >= 0) this.pseudo[slot][0] = viewString(n);
+      }
+      return this.pseudoSet[slot] ? this.pseudo[slot] : null;
     }
     // Every value of a repeated header is needed (Envoy matches each), which one
     // proxy_get_header_map_value cannot give: read the whole map once per request.
@@ -151,11 +145,8 @@ class HostRequest extends RequestView {
   }
 
   path(): string | null {
-    if (this.first(2)) {
-      const n = getHeaderView(HeaderMap.RequestHeaders, H_PATH);
-      this.pathValue = n < 0 ? null : viewString(n);
-    }
-    return this.pathValue;
+    const v = this.headerValues(":path");
+    return v === null ? null : v[0];
   }
 
   urlPath(): string | null {
@@ -252,9 +243,6 @@ class RbacRoot extends RootContext {
     // Translating 1,000 policies leaves megabytes of JSON garbage; collect it now instead of letting
     // the incremental collector walk it during the first requests.
     __collect();
-    if (logEnabled(LogLevel.Debug)) {
-      log(LogLevel.Debug, this.rootId + ": " + cfg.stages.length.toString() + " RBAC stage(s) configured");
-    }
     return true;
   }
 

@@ -7,13 +7,12 @@
 import { JsonValue, JsonKind, jsonKindName } from "../../shared/codec/json";
 import { Msg, ConfigErrors } from "./proto_json";
 import { parseIp } from "./matchers";
-import { RbacStage, parseHttpRbac, parseNetworkRbac } from "./envoy_config";
+import { RbacStage, parseHttpRbac, parseNetworkRbac, URI_TEMPLATE_TYPE } from "./envoy_config";
 
 export const RBAC_TCP_STAT_PREFIX = "tcp.";
 export const SHADOW_ALLOW_PREFIX = "istio_dry_run_allow_";
 export const SHADOW_DENY_PREFIX = "istio_dry_run_deny_";
 export const JWT_FILTER = "envoy.filters.http.jwt_authn";
-const URI_TEMPLATE_TYPE = "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig";
 
 // ---------------------------------------------------------------------------------------------
 // JSON builders for the generated Envoy config
@@ -367,7 +366,7 @@ function checkValue(m: Msg, at: string, v: string): bool {
   if (v.length == 0) { m.fail(at, "empty value is not allowed"); return false; }
   const star = v.indexOf("*");
   if (star >= 0 && v != "*" && (v.lastIndexOf("*") != star || (star != 0 && star != v.length - 1))) {
-    m.fail(at, "wildcard * must be the whole value or its first or last character: \"" + v + "\"");
+    m.fail(at, "wildcard * only alone or at either end: \"" + v + "\"");
     return false;
   }
   return true;
@@ -610,7 +609,7 @@ export function translateIstio(root: Msg, forTCP: bool): IstioTranslation | null
       const pn = prov === null ? "" : prov.string("name", "");
       prefix = "istio-ext-authz-";
       out.warnings.push("CUSTOM policy " + ns + "/" + name + (pn.length > 0 ? " (provider " + pn + ")" : "") +
-        ": no ext_authz provider is configured in this filter; its rules are enforced as DENY (Istio's behaviour for a bad provider)");
+        ": no ext_authz provider here; rules enforced as DENY (as istiod does for a bad provider)");
       dryRun = false;
     } else { spec!.fail("action", "expected ALLOW, DENY, AUDIT or CUSTOM"); return null; }
     const target = sets[set];

@@ -120,7 +120,7 @@ export function parseStringMatcher(m: Msg): StringMatcher | null {
   if (!m.only(STRING_FIELDS)) return null;
   const set = m.setAmong(STRING_ONEOF);
   if (set.length != 1) {
-    m.fail("", set.length == 0 ? "exactly one of exact, prefix, suffix, contains, safe_regex is required" : "only one of " + set.join(", ") + " may be set");
+    m.fail("", set.length == 0 ? "exactly one match pattern is required" : "only one of " + set.join(", ") + " may be set");
     return null;
   }
   const ic = m.bool("ignore_case", false);
@@ -458,9 +458,9 @@ export class PathTemplate {
         prevSlash = false;
         continue;
       }
-      if (c == 0x7b || c == 0x7d) return "named variables ({name}) are not supported; use * and **";
+      if (c == 0x7b || c == 0x7d) return "named variables are not supported";
       if (c == 0x2f) {
-        if (prevSlash) return "double slashes (/) are not allowed in a uri_template";
+        if (prevSlash) return "double slashes are not allowed";
         prevSlash = true;
       } else {
         if (!isTplLiteral(c)) return "invalid literal character '" + String.fromCharCode(c) + "'";

@@ -112,10 +112,6 @@ export class Msg {
     const v = this.get(name);
     if (v === null) return fallback;
     if (v.kind == JsonKind.Number) return v.num;
-    if (v.kind == JsonKind.String) {
-      const f = parseFloat(v.str);
-      if (!isNaN(f)) return f;
-    }
     this.fail(name, "expected a number, got " + jsonKindName(v.kind));
     return fallback;
   }

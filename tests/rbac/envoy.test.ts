@@ -350,7 +350,7 @@ test("configuration errors fail proxy_on_configure naming the field path", async
       /rules\.policies\["p"\]\.permissions\[0\]\.url_path\.path\.safe_regex\.regex: invalid RE2 pattern/, "http"],
     [{ rules: { action: "ALLOW", policies: { p: { permissions: [{ url_path: { path: { safe_regex: { regex: "(?=a)" } } } }], principals: [{ any: true }] } } } },
       /safe_regex\.regex: invalid RE2 pattern/, "http"],
-    [{ matcher: {} }, /matcher: xDS matcher trees are not supported/, "http"],
+    [{ matcher: {} }, /matcher: not supported by this filter/, "http"],
     [{ rules: { action: "MAYBE" } }, /rules\.action: expected ALLOW, DENY or LOG/, "http"],
     [{ rules: { action: "ALLOW", policies: { p: { permissions: [], principals: [{ any: true }] } } } }, /permissions: at least one permission is required/, "http"],
     [{ rules: { action: "ALLOW", policies: { p: { permissions: [{ any: true }], principals: [{ custom: {} }] } } } }, /principals\[0\]\.custom/, "http"],
