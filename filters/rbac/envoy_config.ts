@@ -50,7 +50,8 @@ function setList(m: Msg, name: string, inner: string, principal: bool, depth: i3
     if (c === null) return null;
     out.children.push(c);
   }
-  return out;
+  // A one-element and/or is its element: one call level less per request (istiod wraps every value list).
+  return out.children.length == 1 ? out.children[0] : out;
 }
 
 function stringMatcherAt(m: Msg, name: string): StringMatcher | null {
