@@ -4,6 +4,7 @@ import { parseRbacConfig } from "./config";
 import { StaticRequest } from "./request";
 import { Verdict } from "./engine";
 import { PathTemplate, parseIp, parseSocketAddress, CidrRange, StringMatcher, asciiLower } from "./matchers";
+import { lastMatchSteps } from "../../shared/regex/index";
 
 function decide(config: string, r: StaticRequest): Verdict {
   const c = parseRbacConfig(config, !r.http);
@@ -86,5 +87,11 @@ describe("inputs built to make a backtracking engine blow up stay linear", () =>
     expect(m).not.toBeNull();
     const s = "a".repeat(10000) + "b";
     expect(m!.match(s)).toBe(false);
+    const long = lastMatchSteps();
+    // Linear: 10x the input costs at most ~10x the work (a backtracking engine grows exponentially).
+    expect(m!.match("a".repeat(1000) + "b")).toBe(false);
+    const short = lastMatchSteps();
+    expect(long).toBeLessThanOrEqual(short * 11);
+    expect(long).toBeLessThanOrEqual(<i64>m!.regex!.programSize() * 10001 * 4);
   });
 });

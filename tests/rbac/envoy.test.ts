@@ -378,3 +378,30 @@ test("proto3 JSON: lowerCamelCase field names are accepted like the proto names"
     { name: "/b", req: { path: "/b" }, allowed: false },
   ]);
 });
+
+test("hostile requests never trap the VM: odd headers, huge values, many repeats, bad addresses", async () => {
+  const h = await load({ rules: { action: "ALLOW", policies: {
+    p: { permissions: [{ or_rules: { rules: [
+      { header: { name: "x-a", safe_regex_match: { regex: "(a+)+$" } } },
+      { header: { name: "x-n", range_match: { start: 0, end: 10 } } },
+      { url_path: { path: { safe_regex: { regex: "/(x|y)*z" } } } },
+      { uri_template: { name: "t", typed_config: { "@type": "type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig", path_template: "/a/**" } } },
+    ] } }], principals: [{ or_ids: { ids: [{ remote_ip: { address_prefix: "::", prefix_len: 0 } }, { authenticated: { principal_name: { suffix: "x" } } },
+      { metadata: { filter: "envoy.filters.http.jwt_authn", path: [{ key: "payload" }, { key: "a" }], value: { list_match: { one_of: { string_match: { exact: "b" } } } } } }] } }] },
+  } } });
+  const big = "a".repeat(60000) + "!";
+  const cases: Req[] = [
+    { headers: [["x-a", big]] },
+    { headers: Array.from({ length: 200 }, (_, i) => ["x-a", "a".repeat(i)] as [string, string]) },
+    { headers: [["x-n", "99999999999999999999999"]], path: "/" + "x".repeat(20000) + "y" },
+    { path: "" },
+    { path: "?" },
+    { path: "/a/" + "%".repeat(1000) },
+    { source: "not-an-address", destination: "[::1", tls: true, uriSan: [""], subject: "\u0000" },
+    { source: "[fe80::1%eth0]:1" },
+    { metadata: { "envoy.filters.http.jwt_authn": { payload: { a: [[["b"]], { b: 1 }, null] } } } },
+    { filterStateBytes: { "wasm.jwt_authn": Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]) } },
+  ];
+  for (const r of cases) h.http(r);
+  assert.equal(h.plugin.failed(0), false, h.logs.lines.map((l) => l.msg).join("\n"));
+});
