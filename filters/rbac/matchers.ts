@@ -108,11 +108,8 @@ export function parseRegex(m: Msg): StringMatcher | null {
   const r = StringMatcher.regexOf(pattern);
   if (r === null) { m.fail("regex", "invalid RE2 pattern: " + regexError()); return null; }
   // Envoy's default re2.max_program_size.error_level refuses larger programs at configure time.
-  const size = r.regex!.programSize();
-  if (size > ENVOY_MAX_PROGRAM_SIZE) {
-    m.fail("regex", "RE2 program size of " + size.toString() + " > max program size of " + ENVOY_MAX_PROGRAM_SIZE.toString());
-    return null;
-  }
+  const tooBig = r.regex!.envoyProgramSizeError(ENVOY_MAX_PROGRAM_SIZE);
+  if (tooBig.length > 0) { m.fail("regex", tooBig); return null; }
   return r;
 }
 
