@@ -146,7 +146,7 @@ export class Evaluator {
     if (tokens.length == 0) return this.done(Status.JwtMissed, null, allowFailed, allowMissing, o, true);
     while (tokens.length > 0) {
       const t = tokens.pop();
-      const used = new Array<Provider>(1);
+      const used: Array<Provider | null> = [null];
       const s = this.verifyToken(t, provider, audiences, keys, o, used);
       if (s == PENDING) return PENDING;
       const p = used[0];
@@ -179,7 +179,7 @@ export class Evaluator {
     putMember(o.metadata, prov.failedStatusInMetadata, st);
   }
 
-  private verifyToken(t: ExtractedToken, fixed: Provider | null, audiences: Array<string> | null, keys: KeySource, o: Outcome, used: Array<Provider>): Status {
+  private verifyToken(t: ExtractedToken, fixed: Provider | null, audiences: Array<string> | null, keys: KeySource, o: Outcome, used: Array<Provider | null>): Status {
     let jwt: Jwt | null = null;
     let cache: JwtCache | null = null;
     if (fixed !== null) {

@@ -426,10 +426,15 @@ test("verified-token cache: expiry re-checked on a hit; tokens over jwt_max_toke
   assert.equal((await s.request([bearer(soon)])).continued, true);
   await new Promise((r) => setTimeout(r, 3100));
   assert.equal((await s.request([bearer(soon)])).reply?.body, "Jwt is expired", "a cached token still expires");
+  const hits = s.counter("jwt_authn.jwt_cache_hit");
   const big = await mint(k, { iss: ISS, exp: now() + 600, pad: "x".repeat(5000) });
   await s.request([bearer(big)]);
   await s.request([bearer(big)]);
-  assert.equal(s.counter("jwt_authn.jwt_cache_hit"), 0);
+  assert.equal(s.counter("jwt_authn.jwt_cache_hit"), hits, "a 5 kB token is never cached");
+  const small = await mint(k, { iss: ISS, exp: now() + 600 });
+  await s.request([bearer(small)]);
+  await s.request([bearer(small)]);
+  assert.equal(s.counter("jwt_authn.jwt_cache_hit"), hits + 1);
 });
 
 test("configuration errors name the field path and fail proxy_on_configure", async () => {
