@@ -106,7 +106,8 @@ test("gRPC requests get grpc-status from the 401/403 (Envoy local reply mapping)
   const s = await sidecar(oneProvider([k]));
   const r = await s.request([["content-type", "application/grpc"]], { method: "POST", path: "/pkg.Svc/Call" });
   assert.equal(r.reply?.status, 401);
-  // The host maps 401 -> UNAUTHENTICATED (16) as Envoy's sendLocalReply does for gRPC.
+  // The filter passes no explicit grpc-status (Envoy's filter.cc neither), so Envoy's sendLocalReply maps
+  // 401 -> UNAUTHENTICATED (16); the mapping itself is checked through the whole proxy in tests/e2e/jwt.test.ts.
   assert.equal(r.reply?.grpcStatus, undefined);
 });
 
@@ -463,13 +464,28 @@ test("configuration errors name the field path and fail proxy_on_configure", asy
 });
 
 test("JWKS forms: X.509 certificate map (Google service accounts), invalid keys skipped, e must be 3 or 65537", async () => {
-  // A certificate made at test time: openssl-free, via node's X509 support is read-only, so use the committed Istio-style path:
-  const { generateKeyPairSync, X509Certificate } = await import("node:crypto");
-  void generateKeyPairSync; void X509Certificate;
+  // jwks.cc: an object without [keys] whose members are kid -> PEM certificate is read as RSA keys.
+  // The certificate is made by the openssl CLI, the token signed by node:crypto with its key.
+  const { execFileSync } = await import("node:child_process");
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "jwt-x509-"));
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=sa@example.iam"], { cwd: dir, stdio: "ignore" });
+    const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+    const keyPem = readFileSync(join(dir, "key.pem"), "utf8");
+    const input = `${b64u(JSON.stringify({ alg: "RS256", kid: "sa-key-1", typ: "JWT" }))}.${b64u(JSON.stringify({ iss: ISS, sub: "sa", exp: now() + 600 }))}`;
+    const sig = createSign("sha256").update(input).sign(keyPem).toString("base64url");
+    const s = await sidecar({ providers: { p1: { issuer: ISS, local_jwks: { inline_string: JSON.stringify({ "sa-key-1": cert }) } } }, rules: [{ match: { prefix: "/" }, requires: { provider_name: "p1" } }] });
+    assert.equal((await s.request([bearer(`${input}.${sig}`)])).continued, true);
+    assert.equal((await s.request([bearer(`${input}.${sig.slice(0, -2)}AA`)])).reply?.body, "Jwt verification fails");
+  } finally { rmSync(dir, { recursive: true, force: true }); }
   const k = key("RS256");
-  const mixed = JSON.stringify({ keys: [{ kty: "RSA", kid: "bad", n: "AQAB", e: "AQAB" }, { kty: "EC", crv: "P-256", x: "AA", y: "AA" }, "junk", k.jwk] });
+  const mixed = JSON.stringify({ keys: [{ kty: "RSA", kid: "bad", n: "AQAB", e: "AQAB" }, { kty: "EC", crv: "P-256", x: "AA", y: "AA" }, "junk", { kty: "OKP", crv: "X25519", x: "AA" }, k.jwk] });
   const s = await sidecar({ providers: { p1: { issuer: ISS, local_jwks: { inline_string: mixed } } }, rules: [{ match: { prefix: "/" }, requires: { provider_name: "p1" } }] });
   assert.equal((await s.request([bearer(await mint(k, { iss: ISS }))])).continued, true);
+  // jwks.cc: e must be 3 or 65537; a JWKS left with no valid key answers "Jwks doesn't have any valid public key".
   const e5 = JSON.stringify({ keys: [{ ...k.jwk, e: "BQ" }] });
   const s2 = await sidecar({ providers: { p1: { issuer: ISS, local_jwks: { inline_string: e5 } } }, rules: [{ match: { prefix: "/" }, requires: { provider_name: "p1" } }] });
   assert.equal((await s2.request([bearer(await mint(k, { iss: ISS }))])).reply?.body, "Jwks doesn't have any valid public key");
