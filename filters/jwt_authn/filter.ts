@@ -40,7 +40,7 @@ class HostKeys extends KeySource {
     if (this.failed.includes(p.index)) return KeyState.Failed;
     const r = this.root.remotes[p.index]!;
     r.sync();
-    if (r.fresh(this.now * 1000000000)) return KeyState.Ready;
+    if (r.fresh(nowNanos())) return KeyState.Ready;
     return KeyState.Pending;
   }
 
