@@ -3,7 +3,7 @@
 // (Envoy keeps them in a std::map), the first matching policy is the effective policy id.
 import { Node as ExprNode, evaluate, ValueKind as ExprKind } from "../../shared/expr/index";
 import {
-  StringMatcher, HeaderMatcher, CidrRange, PathTemplate, MetadataMatcher, stripQueryAndFragment, Ip,
+  StringMatcher, StrKind, HeaderMatcher, CidrRange, PathTemplate, MetadataMatcher, stripQueryAndFragment, Ip,
 } from "./matchers";
 import { RequestView } from "./request";
 
@@ -106,6 +106,40 @@ function authenticated(name: StringMatcher | null, r: RequestView): bool {
   return subject !== null && name.match(subject);
 }
 
+function commonPrefix(a: string | null, b: string | null): string | null {
+  if (a === null || b === null) return null;
+  let i = 0;
+  const n = min(a.length, b.length);
+  while (i < n && a.charCodeAt(i) == b.charCodeAt(i)) i++;
+  return a.substring(0, i);
+}
+
+/** A literal prefix the url_path must have for `m` to match, or null when `m` does not constrain it. */
+function requiredPrefix(m: Matcher): string | null {
+  if (m.kind == MatchKind.UrlPath) {
+    const s = m.str!;
+    return !s.ignoreCase && (s.kind == StrKind.Exact || s.kind == StrKind.Prefix) ? s.value : null;
+  }
+  if (m.kind == MatchKind.And) {
+    let best: string | null = null;
+    for (let i = 0; i < m.children.length; i++) {
+      const q = requiredPrefix(m.children[i]);
+      if (q !== null && (best === null || q.length > best.length)) best = q;
+    }
+    return best;
+  }
+  if (m.kind == MatchKind.Or) {
+    let pre: string | null = null;
+    for (let i = 0; i < m.children.length; i++) {
+      const q = requiredPrefix(m.children[i]);
+      if (q === null) return null;
+      pre = i == 0 ? q : commonPrefix(pre, q);
+    }
+    return pre;
+  }
+  return null;
+}
+
 export enum Action { Allow = 0, Deny = 1, Log = 2 }
 
 export class Policy {
@@ -113,11 +147,22 @@ export class Policy {
   permissions: Array<Matcher> = new Array<Matcher>();
   principals: Array<Matcher> = new Array<Matcher>();
   condition: ExprNode | null = null;
+  /**
+   * A literal prefix every matching request's url_path must start with ("" = none), derived at
+   * configure time from the permissions: a necessary condition checked before the full match, so
+   * policies for other paths cost one comparison.
+   */
+  pathPrefix: string = "";
   /** The name as UTF-8, written to filter state per request without encoding it again. */
   nameBytes: ArrayBuffer;
   constructor(public name: string) { this.nameBytes = String.UTF8.encode(name); }
 
   matches(r: RequestView): bool {
+    const pre = this.pathPrefix;
+    if (pre.length > 0) {
+      const p = r.urlPath();
+      if (p === null || !p.startsWith(pre)) return false;
+    }
     let ok = false;
     for (let i = 0, n = this.permissions.length; i < n && !ok; i++) ok = unchecked(this.permissions[i]).matches(r);
     if (!ok) return false;
@@ -147,6 +192,15 @@ export class Engine {
 
   /** Sorts policies by name bytes, as Envoy's std::map<std::string, Policy> orders them. */
   seal(): void {
+    for (let i = 0; i < this.policies.length; i++) {
+      const p = this.policies[i];
+      let pre: string | null = null;
+      for (let j = 0; j < p.permissions.length; j++) {
+        const q = requiredPrefix(p.permissions[j]);
+        pre = j == 0 ? q : commonPrefix(pre, q);
+      }
+      p.pathPrefix = pre === null ? "" : pre;
+    }
     // Insertion sort (configure time only); stable, so duplicate names keep document order.
     const p = this.policies;
     for (let i = 1; i < p.length; i++) {

@@ -38,6 +38,23 @@ describe("attributes are read lazily", () => {
   });
 });
 
+describe("the configure-time url_path prefix precheck never changes a decision", () => {
+  it("a permission without a path requirement keeps the policy open to every path", () => {
+    const cfg = '{"rules":{"action":"ALLOW","policies":{"p":{"permissions":[{"url_path":{"path":{"prefix":"/x/"}}},{"header":{"name":":method","exact_match":"PUT"}}],"principals":[{"any":true}]}}}}';
+    expect(decide(cfg, new StaticRequest().header(":path", "/y").header(":method", "PUT")).allowed).toBe(true);
+    expect(decide(cfg, new StaticRequest().header(":path", "/y").header(":method", "GET")).allowed).toBe(false);
+  });
+  it("or of paths keeps their common prefix; not_rule adds none; ignore_case adds none", () => {
+    const cfg = '{"rules":{"action":"ALLOW","policies":{"p":{"permissions":[{"and_rules":{"rules":[{"or_rules":{"rules":[{"url_path":{"path":{"exact":"/api/a"}}},{"url_path":{"path":{"prefix":"/api/b/"}}}]}},{"not_rule":{"url_path":{"path":{"exact":"/api/b/x"}}}}]}}],"principals":[{"any":true}]}}}}';
+    expect(decide(cfg, new StaticRequest().header(":path", "/api/a?q")).allowed).toBe(true);
+    expect(decide(cfg, new StaticRequest().header(":path", "/api/b/y")).allowed).toBe(true);
+    expect(decide(cfg, new StaticRequest().header(":path", "/api/b/x")).allowed).toBe(false);
+    expect(decide(cfg, new StaticRequest().header(":path", "/api/c")).allowed).toBe(false);
+    const ic = '{"rules":{"action":"ALLOW","policies":{"p":{"permissions":[{"url_path":{"path":{"prefix":"/API/","ignore_case":true}}}],"principals":[{"any":true}]}}}}';
+    expect(decide(ic, new StaticRequest().header(":path", "/api/x")).allowed).toBe(true);
+  });
+});
+
 describe("Istio empty-policy corners (reference C.2)", () => {
   it("ALLOW spec {} denies, rules [{}] allows, DENY rules [{}] denies", () => {
     const nothing = '{"authorization_policies":[{"metadata":{"name":"a","namespace":"ns"},"spec":{}}]}';
