@@ -3,17 +3,20 @@
 // tests/fixtures/<name>/index.ts -> build/fixtures/<name>.wasm. Any compiler error fails the build.
 import asc from "assemblyscript/asc";
 import path from "node:path";
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { ROOT, DIST, BUILD, FIXTURES_OUT, foldersWith } from "./paths";
 
 export interface Artifact { name: string; entry: string; out: string; }
 
 export async function compile(entry: string, out: string, target = "release"): Promise<string | null> {
   mkdirSync(path.dirname(out), { recursive: true });
+  // A filter may carry its own asconfig.json extending the root one (rbac: shrink for its size budget).
+  const own = path.join(path.dirname(entry), "asconfig.json");
+  const config = existsSync(own) ? path.relative(ROOT, own) : "asconfig.json";
   let errors = "";
   const stderr = { write: (s: string | Uint8Array) => { errors += typeof s === "string" ? s : Buffer.from(s).toString(); return true; } };
   const { error } = await asc.main([
-    path.relative(ROOT, entry), "--config", "asconfig.json", "--target", target, "-o", path.relative(ROOT, out),
+    path.relative(ROOT, entry), "--config", config, "--target", target, "-o", path.relative(ROOT, out),
   ], { stderr: stderr as any, stdout: { write: () => true } as any, baseDir: ROOT } as any);
   if (error) return errors || String(error);
   return null;

@@ -10,6 +10,8 @@
 //                                        Istio's stats_tags; istio_requests_total on both admin ports
 //                               mx       mx-{client,server}-sidecar.yaml: metadata exchange only
 //                               fixtures {client,server}-sidecar.yaml: the add_header / null test modules
+//                               rbac     stats-client-sidecar.yaml + rbac-server-sidecar.yaml: the istio chain with
+//                                        dist/rbac.wasm (AuthorizationPolicy) in the server sidecar
 //
 // If a fixed port is taken (another checkout's demo, say), the demo falls back to ephemeral ports.
 import { build } from "esbuild";
@@ -37,11 +39,12 @@ async function prepare(): Promise<void> {
   console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs, valid ${PREPARED_CERT_DAYS} days) and build/demo/app.mjs (demo app for docker-compose)`);
 }
 
-type Chain = "istio" | "mx" | "fixtures";
+type Chain = "istio" | "mx" | "fixtures" | "rbac";
 const CHAINS: Record<Chain, { client: string; server: string }> = {
   istio: { client: "stats-client-sidecar.yaml", server: "stats-server-sidecar.yaml" },
   mx: { client: "mx-client-sidecar.yaml", server: "mx-server-sidecar.yaml" },
   fixtures: { client: "client-sidecar.yaml", server: "server-sidecar.yaml" },
+  rbac: { client: "stats-client-sidecar.yaml", server: "rbac-server-sidecar.yaml" },
 };
 
 /** A little traffic through both sidecars; prints what happened and returns how many checks failed. */
@@ -66,6 +69,15 @@ async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
     }
     check(!!seen(rep, "x-request-id"), `demo app saw x-request-id ${seen(rep, "x-request-id")}, x-forwarded-proto ${seen(rep, "x-forwarded-proto")}`);
   } catch (e) { check(false, `HTTP/1.1: ${(e as Error).message}`); }
+  if (chain === "rbac") {
+    // envoy-configs/rbac-server-sidecar.yaml: ALLOW from the client sidecar's SPIFFE identity, DENY /admin*.
+    try {
+      const denied = await get(`${d.urls.http}/admin/users`);
+      check(denied.status === 403 && denied.body === "RBAC: access denied", `denied:  curl -v ${d.urls.http}/admin/users -> ${denied.status} ${JSON.stringify(denied.body)}`);
+      const allowed = await get(`${d.urls.http}/hello`);
+      check(allowed.status === 200, `allowed: curl -v ${d.urls.http}/hello -> ${allowed.status} (principal spiffe://cluster.local/ns/default/sa/client)`);
+    } catch (e) { check(false, `rbac: ${(e as Error).message}`); }
+  }
   try {
     const r = await h2Request(d.urls.http, { ":method": "GET", ":path": "/demo?via=h2c" });
     check(r.status === 200 && (JSON.parse(r.body.toString()) as DemoReport).path === "/demo?via=h2c", `h2c GET -> ${r.status} (h2 over mTLS between the sidecars)`);
@@ -84,7 +96,7 @@ async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
   try {
     const p = await get(`${d.urls.clientAdmin}/stats/prometheus`);
     check(p.status === 200 && /downstream_rq_total/.test(p.body), `client admin /stats/prometheus -> ${p.status}, ${p.body.split("\n").filter((l) => l && !l.startsWith("#")).length} samples`);
-    if (chain === "istio") {
+    if (chain === "istio" || chain === "rbac") {
       // Both reporters must know both peers: that is the metadata exchange feeding the stats filter.
       const q = await get(`${d.urls.serverAdmin}/stats/prometheus`);
       const series = (body: string, reporter: string) => body.split("\n").find((l) => l.startsWith("istio_requests_total{") &&

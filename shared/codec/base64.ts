@@ -122,3 +122,38 @@ export function base64UrlDecodeStrict(text: string): ArrayBuffer | null {
 export function base64UrlDecodeStrictRange(src: usize, len: usize): ArrayBuffer | null {
   return decodeRaw(src, len, DEC_URL, false, true);
 }
+
+function isAbslSpace(c: u32): bool { return c == 0x20 || (c >= 0x09 && c <= 0x0d); }
+
+/**
+ * base64url as jwt_verify_lib reads JWT segments (absl::WebSafeBase64Unescape): ASCII whitespace is
+ * skipped, trailing '=' padding is accepted when it is absent or exactly complete, and the unused low
+ * bits of the last digit are ignored (so a value has several accepted encodings; Envoy verifies the
+ * signature over the received text, so only the signature segment can vary). Null on anything else.
+ */
+export function base64UrlDecodeLenientRange(src: usize, len: usize): ArrayBuffer | null {
+  // Copy the digits out (skipping whitespace), then decode them without padding.
+  const digits = new ArrayBuffer(<i32>len);
+  const d = changetype<usize>(digits);
+  let n: usize = 0;
+  let i: usize = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(src + i);
+    if (c == 0x3d) break;
+    if (isAbslSpace(c)) continue;
+    if (unchecked(DEC_URL[c]) & 0x80) return null;
+    store<u8>(d + n, <u8>c);
+    n++;
+  }
+  let equals = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(src + i);
+    if (c == 0x3d) equals++;
+    else if (!isAbslSpace(c)) return null;
+  }
+  const rest = n & 3;
+  if (rest == 1) return null;
+  const expected = rest == 2 ? 2 : rest == 3 ? 1 : 0;
+  if (equals != 0 && equals != expected) return null;
+  return decodeRaw(d, n, DEC_URL, false, false);
+}

@@ -410,7 +410,10 @@ function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
 
 function describe(c: i32): string {
   if (c >= 0x21 && c < 0x7f) return "'" + String.fromCharCode(c) + "'";
-  return "U+" + c.toString(16).padStart(4, "0").toUpperCase();
+  // Hex digits by hand: String#toUpperCase would link AssemblyScript's Unicode case tables (~13 KB).
+  let h = "";
+  for (let shift = c > 0xffff ? 20 : 12; shift >= 0; shift -= 4) h += "0123456789ABCDEF".charAt((c >> shift) & 15);
+  return "U+" + (c > 0xffff && h.startsWith("0") ? h.substring(1) : h);
 }
 
 function lineColumn(s: string, pos: i32): string {

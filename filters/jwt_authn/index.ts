@@ -1,0 +1,2 @@
+import "./filter";
+export * from "../../shared/abi/exports";
