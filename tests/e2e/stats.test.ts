@@ -144,7 +144,15 @@ describe("e2e: Istio standard metrics through two sidecars, scraped by Prometheu
     assert.equal(g.status, 200);
     assert.equal(g.grpcStatus, "12");
     assert.equal(await tcpEcho(client.listenerPort("outbound_tcp"), TCP_PAYLOAD), TCP_PAYLOAD);
-    await sleep(300); // connection close reaches both sidecars' network filters
+    // Wait (bounded) until the connection close has reached both sidecars' network filters: each
+    // reports istio_tcp_connections_closed_total when its connection closes.
+    for (const p of [client, server]) {
+      const t0 = Date.now();
+      while (!/^istio_tcp_connections_closed_total\{.*\} [1-9]/m.test((await get(`http://127.0.0.1:${p.adminPort}/stats/prometheus`)).body)) {
+        if (Date.now() - t0 > 10000) throw new Error(`admin :${p.adminPort}: no istio_tcp_connections_closed_total after the TCP echo closed`);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
     // Envoy flushes histograms to the admin output every stats_flush_interval; do it now.
     server.flushStats();
     client.flushStats();
