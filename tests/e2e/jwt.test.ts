@@ -4,41 +4,19 @@
 // answers "Jwks remote fetch is failed"), server back (recovers without restart); gRPC mapping.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import path from "node:path";
 import { rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { generateKeyPairSync, createSign } from "node:crypto";
+import { DemoJwks, DEMO_ISSUER } from "../demo/jwt";
 import { startSidecarDemo, type SidecarDemo } from "../host/proxy/sidecars";
 import { createWasmRuntime, createStatsStore } from "../host/wasm/index";
 import { httpGet as get, h2Request } from "../demo/client";
 import { grpcFrame } from "../demo/app";
 
 const ROOT = process.cwd();
-const ISS = "https://issuer.demo.local";
-const b64u = (b: Buffer | string) => Buffer.from(b).toString("base64url");
-const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const JWKS = JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: "demo", alg: "RS256", use: "sig" }] });
-function token(claims: Record<string, unknown>): string {
-  const input = `${b64u(JSON.stringify({ alg: "RS256", kid: "demo", typ: "JWT" }))}.${b64u(JSON.stringify(claims))}`;
-  return `${input}.${b64u(createSign("sha256").update(input).sign(privateKey))}`;
-}
+const ISS = DEMO_ISSUER;
+const jwks = new DemoJwks();
+const token = (claims: Record<string, unknown>) => jwks.token(claims);
 const now = () => Math.floor(Date.now() / 1000);
-
-class JwksServer {
-  server = http.createServer((req, res) => {
-    this.hits++;
-    if (!this.up) { req.socket.destroy(); return; }
-    res.writeHead(200, { "content-type": "application/json" }).end(JWKS);
-  });
-  hits = 0;
-  up = true;
-  async start(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
-    return (this.server.address() as AddressInfo).port;
-  }
-  async stop() { await new Promise((r) => this.server.close(r)); }
-}
 
 async function demo(certs: string, jwksPort: number): Promise<SidecarDemo> {
   return startSidecarDemo({
@@ -51,11 +29,10 @@ async function demo(certs: string, jwksPort: number): Promise<SidecarDemo> {
 
 describe("jwt_authn e2e (real JWKS server, two sidecars)", () => {
   const CERTS = path.join(ROOT, "build", `certs-jwt-e2e-${process.pid}`);
-  const jwks = new JwksServer();
   let d: SidecarDemo;
   let base = "";
   before(async () => {
-    const port = await jwks.start();
+    const port = await jwks.start(0);
     d = await demo(CERTS, port);
     base = d.urls.http;
   });
@@ -98,7 +75,7 @@ describe("jwt_authn e2e (real JWKS server, two sidecars)", () => {
     const good = token({ iss: ISS, sub: "bob", aud: "server.default", exp: now() + 600 });
     assert.equal((await get(`${base}/`, { authorization: `Bearer ${good}` })).status, 200, "warm proxy still verifies");
     const certs2 = `${CERTS}-cold`;
-    const port2 = (jwks.server.address() as AddressInfo).port;
+    const port2 = jwks.port;
     const cold = await demo(certs2, port2);
     try {
       const r = await get(`${cold.urls.http}/`, { authorization: `Bearer ${good}` });
