@@ -50,6 +50,7 @@ export function reserveScratch(n: i32): void {
 /** Work units of the last match call: closure visits plus rune tests. */
 export let steps: i64 = 0;
 export function resetSteps(): void { steps = 0; }
+export function addSteps(n: i64): void { steps += n; }
 
 // @ts-ignore: decorator
 @inline
@@ -57,24 +58,44 @@ export function isWordRune(c: i32): bool {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f;
 }
 
+/**
+ * RE2 compiles a class holding all of U+0080..U+10FFFF (".", [^a], \S) to a lax byte pattern that
+ * also takes overlong E0/F0 forms and F4 sequences above U+10FFFF (re2/compile.cc Add_80_10ffff).
+ * Such a sequence decodes to LAX_RUNE, which only those classes accept; other bytes that are not
+ * a rune decode to -1 (one byte long), which nothing accepts.
+ */
+export const LAX_RUNE: i32 = 0x110000;
+function laxRune(p: usize, n: i32): i32 {
+  const b0 = <i32>load<u8>(p);
+  let len = 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) len = 3;
+  else if (b0 >= 0xf0 && b0 <= 0xf4) len = 4;
+  if (len == 0 || n < len) { runeLen = 1; return -1; }
+  for (let k = 1; k < len; k++) {
+    if ((<i32>load<u8>(p + <usize>k) & 0xc0) != 0x80) { runeLen = 1; return -1; }
+  }
+  runeLen = len;
+  return LAX_RUNE;
+}
+
 /** Decodes the rune at unit offset i of a UTF-8 (utf16 false) or UTF-16 input; length in `runeLen`. */
 export let runeLen: i32 = 0;
-// @ts-ignore: decorator
-@inline
 export function runeAt(p: usize, i: i32, n: i32, utf16: bool): i32 {
   if (!utf16) {
     const b = <i32>load<u8>(p + <usize>i);
     if (b < 0x80) { runeLen = 1; return b; }
     const r = decodeRune(p + <usize>i, n - i);
     runeLen = decodedLen;
+    if (r < 0) return laxRune(p + <usize>i, n - i);
     return r;
   }
   const u = <i32>load<u16>(p + (<usize>i << 1));
   runeLen = 1;
   if (u < 0xd800 || u > 0xdfff) return u;
-  if (u >= 0xdc00 || i + 1 >= n) return -1; // a lone surrogate is not a rune
+  // A lone surrogate is the code point itself, as RE2 sees it in the WTF-8 bytes the string encodes to.
+  if (u >= 0xdc00 || i + 1 >= n) return u;
   const v = <i32>load<u16>(p + (<usize>(i + 1) << 1));
-  if (v < 0xdc00 || v > 0xdfff) return -1;
+  if (v < 0xdc00 || v > 0xdfff) return u;
   runeLen = 2;
   return 0x10000 + ((u - 0xd800) << 10) + (v - 0xdc00);
 }

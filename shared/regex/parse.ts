@@ -25,8 +25,14 @@ export const ERR_ANY_BYTE = "\\C (any byte) is not supported";
 
 /** RE2's maximum_repeat_count: {n,m} bounds and the product of nested counts. */
 export const MAX_REPEAT: i32 = 1000;
-/** Deepest group nesting accepted (RE2 has none; Envoy's program-size limit refuses far less). */
-export const MAX_NESTING: i32 = 1000;
+/**
+ * Deepest group nesting accepted. RE2 has no such limit; this engine recurses on groups, and
+ * bounding the depth bounds its stack use. Any pattern near it is far beyond Envoy's default
+ * program-size limit unless every group is non-capturing (README "Differences from RE2").
+ */
+export const MAX_NESTING: i32 = 250;
+/** Longest pattern accepted, in bytes (its program would be far over Envoy's size limit anyway). */
+export const MAX_PATTERN_BYTES: i32 = 32768;
 
 const F_FOLD = 1, F_MULTILINE = 2, F_DOTNL = 4, F_UNGREEDY = 8;
 
@@ -38,10 +44,11 @@ export class ParseError {
   }
 }
 
-/** Decodes one UTF-8 rune at p (n bytes available); -1 if invalid. Length in `decodedLen`. */
+/**
+ * Decodes one UTF-8 rune at p (n bytes available) as RE2 does: -1 for bytes that are not a rune
+ * (overlong forms, above U+10FFFF, truncated sequences). Length in `decodedLen`.
+ */
 export let decodedLen: i32 = 0;
-// @ts-ignore: decorator
-@inline
 export function decodeRune(p: usize, n: i32): i32 {
   const b0 = <i32>load<u8>(p);
   if (b0 < 0x80) { decodedLen = 1; return b0; }
@@ -59,7 +66,9 @@ export function decodeRune(p: usize, n: i32): i32 {
     const b1 = <i32>load<u8>(p, 1), b2 = <i32>load<u8>(p, 2);
     if ((b1 & 0xc0) != 0x80 || (b2 & 0xc0) != 0x80) return -1;
     const r = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
-    if (r < 0x800 || (r >= 0xd800 && r <= 0xdfff)) return -1;
+    // Surrogate code points decode as runes: RE2's decoder (chartorune) accepts them, in patterns
+    // and in text, and its classes hold them like any other code point.
+    if (r < 0x800) return -1;
     decodedLen = 3;
     return r;
   }
@@ -90,6 +99,7 @@ export class Parser {
   constructor(private p: usize, private n: i32) {}
 
   parse(): Node | null {
+    if (this.n > MAX_PATTERN_BYTES) return this.fail(ERR_TOO_LARGE, MAX_PATTERN_BYTES, 0, 0);
     const re = this.parseAlt();
     if (re === null) return null;
     if (this.i < this.n) {
@@ -107,7 +117,16 @@ export class Parser {
     if (b > this.n) b = this.n;
     if (a < 0) a = 0;
     if (b <= a) return "";
-    return String.UTF8.decodeUnsafe(this.p + <usize>a, <usize>(b - a));
+    // Error text: invalid bytes (RE2 shows them raw) become U+FFFD, one per byte.
+    let out = "";
+    let j = a;
+    while (j < b) {
+      const r = decodeRune(this.p + <usize>j, b - j);
+      if (r < 0) { out += "\uFFFD"; j++; continue; }
+      out += String.fromCodePoint(r);
+      j += decodedLen;
+    }
+    return out;
   }
 
   private fail(code: string, pos: i32, a: i32, b: i32): Node | null {
@@ -448,6 +467,9 @@ export class Parser {
     this.i += 2;
     if (this.i >= this.n) { this.fail(ERR_BAD_CHAR_RANGE, s, s, this.n); return false; }
     let a = this.i;
+    // RE2 carries on past an invalid rune here with an empty name: "\p" + bad byte is reported as
+    // an invalid class range naming "\p" (re2/parse.cc ParseUnicodeGroup).
+    if (decodeRune(this.p + <usize>this.i, this.n - this.i) < 0) { this.fail(ERR_BAD_CHAR_RANGE, s, s, s + 2); return false; }
     const c = this.rune();
     if (c < 0) return false;
     let b = this.i;
@@ -503,7 +525,9 @@ export class Parser {
         c = this.rune();
         if (c < 0) return -1;
         if (c == 0x7b) {
-          if (this.i >= this.n) break;
+          // RE2 reads the rune after "\x{" without checking for the end: "\x{" at the very end of
+          // the pattern is reported as invalid UTF-8 (re2/parse.cc ParseEscape).
+          if (this.i >= this.n) { this.fail(ERR_BAD_UTF8, this.i, 0, 0); return -1; }
           c = this.rune();
           if (c < 0) return -1;
           let nhex = 0, code = 0;

@@ -27,6 +27,7 @@ export class Prog {
   cstart: StaticArray<i32>;
   /** ASCII membership of class k: bits cascii[4k .. 4k+3]. */
   cascii: StaticArray<u32>;
+  chigh: StaticArray<u8>;
   start: i32;
   /** Which assertions occur (bit 1 << Assertion). */
   asserts: i32;
@@ -50,14 +51,21 @@ export class Prog {
       }
     }
     this.cascii = bits;
+    // Classes holding every rune from U+0080 up also take RE2's lax multi-byte forms (nfa.ts LAX_RUNE).
+    const high = new StaticArray<u8>(nc + 1);
+    for (let k = 0; k < nc; k++) {
+      for (let j = b.cstart[k]; j < b.cstart[k + 1]; j += 2) {
+        if (b.cranges[j] <= 0x80 && b.cranges[j + 1] >= 0x10ffff) high[k] = 1;
+      }
+    }
+    this.chigh = high;
     this.start = start;
     this.asserts = b.asserts;
   }
 
-  // @ts-ignore: decorator
-  @inline
-  classHas(k: i32, c: i32): bool {
+      classHas(k: i32, c: i32): bool {
     if (c < 128) return (unchecked(this.cascii[4 * k + (c >> 5)]) & (<u32>1 << (c & 31))) != 0;
+    if (c > 0x10ffff) return unchecked(this.chigh[k]) != 0;
     let lo = unchecked(this.cstart[k]) >> 1, hi = (unchecked(this.cstart[k + 1]) >> 1) - 1;
     while (lo <= hi) {
       const m = (lo + hi) >> 1;
