@@ -4,17 +4,23 @@
 // bounded: when it would exceed MAX_STATES the cache is dropped and that call finishes on the NFA
 // simulation, exactly as RE2 falls back when its DFA runs out of memory. Building a state costs
 // O(program size), so a match stays linear even when every byte makes a new state.
-// Only programs whose assertions are \A and \z (and ^ $ without (?m)) use the DFA: those depend
-// on the position alone. \b and (?m) anchors depend on neighbouring runes and use the NFA.
+// Empty-width assertions are decided when a transition is built, as RE2's DFA does: a state also
+// records whether it is at the start of the text, and (only when the program uses \b, \B or (?m)
+// anchors) whether the previous rune was a word character or \n; the rune being consumed is the
+// one after the position. Each transition also records whether a match ended just before its rune
+// (what a partial match needs); the end of the text is a closure of its own, cached per state.
 import { Prog, Op } from "./prog";
 import { Assertion } from "./ast";
-import { runeAt, runeLen } from "./nfa";
+import { runeAt, runeLen, isWordRune } from "./nfa";
 
 /** Most states one DFA keeps (RE2 bounds its DFA by memory; the same idea, counted in states). */
 export const MAX_STATES: i32 = 256;
 
-const DEAD: i32 = -2;   // no thread left: no match can follow
 const UNKNOWN: i32 = -1;
+// A transition is the target's row offset in bytes | matched (a match ended before the rune);
+// DEAD / DEAD_MATCHED when no thread is left.
+const DEAD: i32 = -2, DEAD_MATCHED: i32 = -4;
+const F_START: i32 = 1, F_WORD: i32 = 2, F_NL: i32 = 4;
 
 /** Did the last run give up because the cache filled (the caller then runs the NFA)? */
 export let dfaSteps: i64 = 0;
@@ -25,6 +31,7 @@ let mark = new StaticArray<i32>(0);
 let markGen: i32 = 1;
 let stack = new StaticArray<i32>(0);
 let buf = new StaticArray<i32>(0);
+let tbuf = new StaticArray<i32>(0);
 
 /** Grows the shared scratch for programs of n instructions (called at compile time). */
 export function reserveDfaScratch(n: i32): void {
@@ -32,6 +39,7 @@ export function reserveDfaScratch(n: i32): void {
   mark = new StaticArray<i32>(n + 1);
   stack = new StaticArray<i32>(n + 1);
   buf = new StaticArray<i32>(n + 1);
+  tbuf = new StaticArray<i32>(n + 1);
   markGen = 1;
 }
 
@@ -48,16 +56,16 @@ function nextGen(): i32 {
 export class Dfa {
   private prog: Prog;
   private unanchored: bool;
-  /** ASCII byte -> equivalence class (bytes no instruction tells apart share a class). */
+  private needWord: bool;
+  private needNL: bool;
+  /** ASCII byte -> equivalence class (bytes no instruction or assertion tells apart share a class). */
   private byteClass: StaticArray<u8>;
   private nclass: i32;
-  // Per state: kernel (instruction set), consumers of its closure, match flags, ASCII transitions.
+  // Per state: flags then kernel (the instruction set) in kernPool; the end-of-text answer
+  // (-1 unknown); ASCII transitions by class.
   private kernPool: i32[] = [];
   private kernStart: i32[] = [];
-  private consPool: i32[] = [];
-  private consStart: i32[] = [];
-  private matchMid: u8[] = [];
-  private matchEnd: u8[] = [];
+  private matchEnd: i8[] = [];
   private trans: i32[] = [];
   private nstates: i32 = 0;
   private table: StaticArray<i32>;   // open addressing: state id + 1, 0 = empty
@@ -66,21 +74,21 @@ export class Dfa {
   constructor(prog: Prog, unanchored: bool) {
     this.prog = prog;
     this.unanchored = unanchored;
+    const a = prog.asserts;
+    this.needWord = (a & ((1 << <i32>Assertion.WordBoundary) | (1 << <i32>Assertion.NoWordBoundary))) != 0;
+    this.needNL = (a & ((1 << <i32>Assertion.BeginLine) | (1 << <i32>Assertion.EndLine))) != 0;
     // Grown with the state count (load at most 1/2), so a regex that needs few states stays small:
     // an RBAC configuration may hold a thousand of them.
     this.table = new StaticArray<i32>(16);
     const classes = new StaticArray<u8>(128);
     this.byteClass = classes;
-    this.nclass = computeByteClasses(prog, classes);
+    this.nclass = computeByteClasses(prog, classes, this.needWord, this.needNL);
     reserveDfaScratch(prog.size);
   }
 
   private reset(): void {
     this.kernPool.length = 0;
     this.kernStart.length = 0;
-    this.consPool.length = 0;
-    this.consStart.length = 0;
-    this.matchMid.length = 0;
     this.matchEnd.length = 0;
     this.trans.length = 0;
     this.nstates = 0;
@@ -96,49 +104,49 @@ export class Dfa {
     dfaSteps = 0;
     let s = this.startState;
     if (s == UNKNOWN) {
-      s = this.stateFor(buf, 0, true);
+      s = this.stateFor(buf, 0, F_START);
       if (s < 0) return this.bail();
       this.startState = s;
     }
-    const nclass = this.nclass;
+    const rowBytes = this.nclass << 2;
     const partial = !full;
     // The hot loop reads the tables through raw pointers held in locals (no object field loads or
     // GC shadow-stack traffic per byte); they are reloaded after step(), which may grow the tables.
+    // A cached transition is the byte offset of the target's row, plus 1 if a match ended before
+    // the rune (DEAD / DEAD_MATCHED when no thread is left).
     const classes = changetype<usize>(this.byteClass);
     let trans = this.trans.dataStart;
-    let mid = this.matchMid.dataStart;
+    let row = s * rowBytes;
     let pos = 0;
     let count: i64 = 0;
     while (pos < n) {
-      if (partial && load<u8>(mid + <usize>s)) { dfaSteps += count; return 1; }
       let c: i32;
       if (utf16) c = <i32>load<u16>(p + (<usize>pos << 1));
       else c = <i32>load<u8>(p + <usize>pos);
-      let next: i32;
+      let v: i32;
       if (c < 0x80) {
-        next = load<i32>(trans + ((<usize>(s * nclass) + <usize>load<u8>(classes + <usize>c)) << 2));
+        v = load<i32>(trans + <usize>row + (<usize>load<u8>(classes + <usize>c) << 2));
         pos++;
-        if (next < 0) {
-          if (next == DEAD) { dfaSteps += count; return 0; }
-          next = this.step(s, c);
+        if (v == UNKNOWN) {
+          v = this.step(row / rowBytes, c);
           trans = this.trans.dataStart;
-          mid = this.matchMid.dataStart;
-          if (next < 0) { dfaSteps += count; return next == DEAD ? 0 : this.bail(); }
+          if (v == UNKNOWN) { dfaSteps += count; return this.bail(); }
         }
       } else {
         // Runes beyond ASCII (and invalid bytes, c = -1) are computed each time: no per-rune table.
         c = runeAt(p, pos, n, utf16);
         pos += runeLen;
-        next = this.step(s, c);
+        v = this.step(row / rowBytes, c);
         trans = this.trans.dataStart;
-        mid = this.matchMid.dataStart;
-        if (next < 0) { dfaSteps += count; return next == DEAD ? 0 : this.bail(); }
+        if (v == UNKNOWN) { dfaSteps += count; return this.bail(); }
       }
-      s = next;
       count++;
+      if (v < 0) { dfaSteps += count; return partial && v == DEAD_MATCHED ? 1 : 0; }
+      if (partial && (v & 1)) { dfaSteps += count; return 1; }
+      row = v & ~3;
     }
     dfaSteps += count;
-    return unchecked(this.matchEnd[s]) ? 1 : 0;
+    return this.matchAtEnd(row / rowBytes) ? 1 : 0;
   }
 
   private bail(): i32 {
@@ -146,55 +154,67 @@ export class Dfa {
     return -1;
   }
 
-  /** Transition of state s on rune c (cached for ASCII): a state id, DEAD, or UNKNOWN if full. */
+  /** Does a match end at the end of the text from state s? (cached per state) */
+  private matchAtEnd(s: i32): bool {
+    const known = unchecked(this.matchEnd[s]);
+    if (known >= 0) return known == 1;
+    const m = this.closure(s, -1, true) < 0;
+    unchecked(this.matchEnd[s] = m ? 1 : 0);
+    return m;
+  }
+
+  /** The transition of state s on rune c (cached for ASCII), or UNKNOWN when the cache is full. */
   private step(s: i32, c: i32): i32 {
     const prog = this.prog;
+    // Closure at the position before c; consumers go to buf[0..nc).
+    const nc = this.closure(s, c, false);
+    const matched = nc < 0 ? 1 : 0;
+    const ncons = nc < 0 ? -nc - 1 : nc;
     const gen = nextGen();
     let k = 0;
-    const a = unchecked(this.consStart[s]), b = s + 1 < this.nstates ? unchecked(this.consStart[s + 1]) : this.consPool.length;
-    for (let i = a; i < b; i++) {
-      const pc = unchecked(this.consPool[i]);
+    // buf holds the consumers; the targets go after them (the program bounds both together).
+    for (let i = 0; i < ncons; i++) {
+      const pc = unchecked(buf[i]);
       dfaSteps++;
       if (prog.accepts(pc, c)) {
         const t = unchecked(prog.out[pc]);
-        if (unchecked(mark[t]) != gen) { unchecked(mark[t] = gen); unchecked(buf[k++] = t); }
+        if (unchecked(mark[t]) != gen) { unchecked(mark[t] = gen); unchecked(tbuf[k++] = t); }
       }
     }
-    let next: i32;
-    if (k == 0 && !this.unanchored) next = DEAD;
+    let target: i32;
+    if (k == 0 && !this.unanchored) target = -1;
     else {
-      sortPrefix(buf, k);
-      next = this.stateFor(buf, k, false);
-      if (next == UNKNOWN) return UNKNOWN;
+      sortPrefix(tbuf, k);
+      let flags = 0;
+      if (this.needWord && isWordRune(c)) flags |= F_WORD;
+      if (this.needNL && c == 0x0a) flags |= F_NL;
+      target = this.stateFor(tbuf, k, flags);
+      if (target == UNKNOWN) return UNKNOWN;
     }
-    if (c >= 0 && c < 0x80) unchecked(this.trans[s * this.nclass + <i32>unchecked(this.byteClass[c])] = next);
-    return next;
+    const v = target < 0 ? (matched ? DEAD_MATCHED : DEAD) : ((target * this.nclass) << 2) | matched;
+    if (c >= 0 && c < 0x80) unchecked(this.trans[s * this.nclass + <i32>unchecked(this.byteClass[c])] = v);
+    return v;
   }
 
-  /** The state whose kernel is buf[0..k) (sorted), made if new; UNKNOWN when the cache is full. */
-  private stateFor(kernel: StaticArray<i32>, k: i32, atStart: bool): i32 {
+  /** The state with this kernel and flags, made if new; UNKNOWN when the cache is full. */
+  private stateFor(kernel: StaticArray<i32>, k: i32, flags: i32): i32 {
     if ((this.nstates + 1) * 2 > this.table.length) this.growTable();
-    const h = hashKernel(changetype<usize>(kernel), k, atStart);
+    const h = hashKernel(changetype<usize>(kernel), k, flags);
     const mask = <u32>this.table.length - 1;
     let slot = h & mask;
     while (true) {
       const id = unchecked(this.table[slot]) - 1;
       if (id < 0) break;
-      if (this.sameKernel(id, kernel, k, atStart)) return id;
+      if (this.sameKernel(id, kernel, k, flags)) return id;
       slot = (slot + 1) & mask;
     }
     if (this.nstates >= MAX_STATES) return UNKNOWN;
     const id = this.nstates++;
     unchecked(this.table[slot] = id + 1);
     this.kernStart.push(this.kernPool.length);
-    this.kernPool.push(atStart ? 1 : 0);
+    this.kernPool.push(flags);
     for (let i = 0; i < k; i++) this.kernPool.push(unchecked(kernel[i]));
-    this.consStart.push(this.consPool.length);
-    // Closure at a position inside the text (EndText false), then whether \z would add a match.
-    const mid = this.closure(kernel, k, atStart, false, true);
-    const end = mid || this.closure(kernel, k, atStart, true, false);
-    this.matchMid.push(mid ? 1 : 0);
-    this.matchEnd.push(end ? 1 : 0);
+    this.matchEnd.push(-1);
     for (let i = 0; i < this.nclass; i++) this.trans.push(UNKNOWN);
     return id;
   }
@@ -205,7 +225,7 @@ export class Dfa {
     for (let id = 0; id < this.nstates; id++) {
       const a = unchecked(this.kernStart[id]);
       const b = id + 1 < this.nstates ? unchecked(this.kernStart[id + 1]) : this.kernPool.length;
-      const h = hashKernel(this.kernPool.dataStart + (<usize>(a + 1) << 2), b - a - 1, unchecked(this.kernPool[a]) != 0);
+      const h = hashKernel(this.kernPool.dataStart + (<usize>(a + 1) << 2), b - a - 1, unchecked(this.kernPool[a]));
       let slot = h & mask;
       while (unchecked(t[slot]) != 0) slot = (slot + 1) & mask;
       unchecked(t[slot] = id + 1);
@@ -213,27 +233,36 @@ export class Dfa {
     this.table = t;
   }
 
-  private sameKernel(id: i32, buf: StaticArray<i32>, k: i32, atStart: bool): bool {
+  private sameKernel(id: i32, kernel: StaticArray<i32>, k: i32, flags: i32): bool {
     const a = unchecked(this.kernStart[id]);
     const b = id + 1 < this.nstates ? unchecked(this.kernStart[id + 1]) : this.kernPool.length;
     if (b - a != k + 1) return false;
-    if (unchecked(this.kernPool[a]) != (atStart ? 1 : 0)) return false;
-    for (let i = 0; i < k; i++) if (unchecked(this.kernPool[a + 1 + i]) != unchecked(buf[i])) return false;
+    if (unchecked(this.kernPool[a]) != flags) return false;
+    for (let i = 0; i < k; i++) if (unchecked(this.kernPool[a + 1 + i]) != unchecked(kernel[i])) return false;
     return true;
   }
 
   /**
-   * Follows empty transitions from the kernel (plus the start instruction when unanchored or at
-   * the start); records the consuming instructions when `record`. Returns whether Match is reached.
+   * Follows empty transitions from state s's kernel (plus the start instruction when unanchored or
+   * at the start) at the position before rune `next` (-1 at the end of the text, atEnd). Writes the
+   * consuming instructions to buf; returns their count, or -(count + 1) when Match is reached.
    */
-  private closure(kernel: StaticArray<i32>, k: i32, atStart: bool, atEnd: bool, record: bool): bool {
+  private closure(s: i32, next: i32, atEnd: bool): i32 {
     const prog = this.prog;
+    const a = unchecked(this.kernStart[s]);
+    const b = s + 1 < this.nstates ? unchecked(this.kernStart[s + 1]) : this.kernPool.length;
+    const flags = unchecked(this.kernPool[a]);
+    const atStart = (flags & F_START) != 0;
+    const prevWord = (flags & F_WORD) != 0;
+    const prevNL = (flags & F_NL) != 0;
+    const nextWord = next >= 0 && isWordRune(next);
     const gen = nextGen();
-    let sp = 0;
+    let sp = 0, nc = 0;
     let matched = false;
+    const k = b - a - 1;
     const roots = k + (this.unanchored || atStart ? 1 : 0);
     for (let r = 0; r < roots; r++) {
-      const pc0 = r < k ? unchecked(kernel[r]) : prog.start;
+      const pc0 = r < k ? unchecked(this.kernPool[a + 1 + r]) : prog.start;
       if (unchecked(mark[pc0]) == gen) continue;
       unchecked(mark[pc0] = gen);
       unchecked(stack[sp++] = pc0);
@@ -246,25 +275,33 @@ export class Dfa {
         else if (o == Op.Nop) x = unchecked(prog.out[pc]);
         else if (o == Op.Match) matched = true;
         else if (o == Op.Assert) {
-          const kind = unchecked(prog.arg[pc]);
-          if ((kind == Assertion.BeginText && atStart) || (kind == Assertion.EndText && atEnd)) x = unchecked(prog.out[pc]);
-        } else if (o != Op.Fail && record) this.consPool.push(pc);
+          let holds = false;
+          switch (unchecked(prog.arg[pc])) {
+            case Assertion.BeginText: holds = atStart; break;
+            case Assertion.EndText: holds = atEnd; break;
+            case Assertion.BeginLine: holds = atStart || prevNL; break;
+            case Assertion.EndLine: holds = atEnd || next == 0x0a; break;
+            case Assertion.WordBoundary: holds = prevWord != nextWord; break;
+            case Assertion.NoWordBoundary: holds = prevWord == nextWord; break;
+          }
+          if (holds) x = unchecked(prog.out[pc]);
+        } else if (o != Op.Fail) unchecked(buf[nc++] = pc);
         if (x >= 0 && unchecked(mark[x]) != gen) { unchecked(mark[x] = gen); unchecked(stack[sp++] = x); }
         if (y >= 0 && unchecked(mark[y]) != gen) { unchecked(mark[y] = gen); unchecked(stack[sp++] = y); }
       }
     }
-    return matched;
+    return matched ? -nc - 1 : nc;
   }
 }
 
-/** Can this program run on the DFA (assertions limited to \A and \z)? */
+/** Every program can run on the DFA (kept for callers; the NFA remains the fallback). */
 export function dfaCapable(prog: Prog): bool {
-  return (prog.asserts & ~((1 << <i32>Assertion.BeginText) | (1 << <i32>Assertion.EndText))) == 0;
+  return true;
 }
 
-/** FNV-1a over the k instruction numbers at p, seeded by the start flag. */
-function hashKernel(p: usize, k: i32, atStart: bool): u32 {
-  let h: u32 = atStart ? 0x9e3779b9 : 0x811c9dc5;
+/** FNV-1a over the k instruction numbers at p, seeded by the state flags. */
+function hashKernel(p: usize, k: i32, flags: i32): u32 {
+  let h: u32 = (0x811c9dc5 ^ <u32>flags) * 0x01000193;
   for (let i = 0; i < k; i++) h = (h ^ load<u32>(p + (<usize>i << 2))) * 0x01000193;
   return h;
 }
@@ -279,10 +316,22 @@ function sortPrefix(a: StaticArray<i32>, k: i32): void {
 }
 
 /** Splits ASCII into classes of bytes that every consuming instruction treats alike. */
-function computeByteClasses(prog: Prog, out: StaticArray<u8>): i32 {
-  // Signature refinement: start with one class, split by each instruction's ASCII membership.
+function computeByteClasses(prog: Prog, out: StaticArray<u8>, word: bool, nl: bool): i32 {
+  // Signature refinement: start with one class (or word / non-word, \n / the rest when assertions
+  // look at them), split by each instruction's ASCII membership.
   const cls = new StaticArray<i32>(128);
   let nclass = 1;
+  if (word || nl) {
+    const seen = new StaticArray<i32>(4);
+    for (let i = 0; i < 4; i++) seen[i] = -1;
+    let n = 0;
+    for (let c = 0; c < 128; c++) {
+      const key = (word && isWordRune(c) ? 1 : 0) | (nl && c == 0x0a ? 2 : 0);
+      if (seen[key] < 0) seen[key] = n++;
+      cls[c] = seen[key];
+    }
+    nclass = n;
+  }
   const remap = new StaticArray<i32>(256);
   for (let pc = 0; pc < prog.size; pc++) {
     const o = unchecked(prog.op[pc]);

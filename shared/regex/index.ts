@@ -4,7 +4,7 @@ import { Parser, ParseError, ERR_BAD_UTF8 } from "./parse";
 import { Prog, compileProg, Op } from "./prog";
 import { Assertion } from "./ast";
 import { estimateProgramSize } from "./progsize";
-import { nfaMatch, reserveScratch, resetSteps, addSteps, steps } from "./nfa";
+import { nfaMatch, reserveScratch, resetSteps, addSteps, steps, matchesEmptyInsideRune, hasMultiByteRune } from "./nfa";
 import { Prefilter, buildPrefilter } from "./prefilter";
 import { Dfa, dfaCapable, dfaSteps, resetDfaSteps, reserveDfaScratch } from "./dfa";
 
@@ -32,13 +32,20 @@ export class Regex {
   private constructor(private prog: Prog, private anchorStart: bool, readonly pattern: string, private re2Size: i32,
     private filter: Prefilter) {
     this.useDfa = dfaCapable(prog);
+    this.emptyInsideRune = matchesEmptyInsideRune(prog);
   }
+  private emptyInsideRune: bool;
 
   /** One match: the DFA when the program allows it and its cache holds, else the NFA simulation. */
   private run(p: usize, n: i32, utf16: bool, full: bool): bool {
     resetSteps();
     resetDfaSteps();
     const anchored = full || this.anchorStart;
+    // RE2 also searches from the byte positions inside a multi-byte character (nfa.ts).
+    if (!anchored && this.emptyInsideRune) {
+      addSteps(<i64>n);
+      if (hasMultiByteRune(p, n, utf16)) return true;
+    }
     const f = this.filter;
     const exact = f.exact;
     if (exact !== null) {

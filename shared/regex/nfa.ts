@@ -186,3 +186,27 @@ export function nfaMatch(prog: Prog, p: usize, n: i32, utf16: bool, anchored: bo
   }
   return false;
 }
+
+/**
+ * RE2 runs on bytes, so a search also tries the positions inside a multi-byte character, where
+ * both neighbours are non-word bytes and no anchor holds. Only an empty match can happen there
+ * (no rune starts with a continuation byte), so it depends on the program alone: does its start
+ * reach Match with that context (e.g. "\B")? Asked once at compile time.
+ */
+export function matchesEmptyInsideRune(prog: Prog): bool {
+  closure.size = 0;
+  return addClosure(prog, prog.start, 1, 2, -1, -1);
+}
+
+/** Does the input hold a character of two or more UTF-8 bytes (positions inside it)? */
+export function hasMultiByteRune(p: usize, n: i32, utf16: bool): bool {
+  let i = 0;
+  while (i < n) {
+    if (utf16) { if (<i32>load<u16>(p + (<usize>i << 1)) >= 0x80) return true; i++; continue; }
+    if (<i32>load<u8>(p + <usize>i) < 0x80) { i++; continue; }
+    runeAt(p, i, n, false);
+    if (runeLen >= 2) return true;
+    i += runeLen;
+  }
+  return false;
+}

@@ -189,9 +189,16 @@ export class Parser {
         if (lastRepeat >= 0) return this.fail(ERR_REPEAT_OP, lastRepeat, lastRepeat, this.i);
         if ((max != -1 && max < min) || min > MAX_REPEAT || max > MAX_REPEAT) return this.fail(ERR_REPEAT_SIZE, start, start, this.i);
         if (items.length == 0) return this.fail(ERR_REPEAT_ARGUMENT, start, start, this.i);
-        const re = Node.repeat(items[items.length - 1], min, max, greedy);
+        const sub = items[items.length - 1];
+        const re = Node.repeat(sub, min, max, greedy);
         if ((min >= 2 || max >= 2) && repeatBudget(re, MAX_REPEAT) == 0) return this.fail(ERR_REPEAT_SIZE, start, start, this.i);
-        items[items.length - 1] = re;
+        // Counts that divide nothing in RE2's budget ({0}, {1}, {0,1}, {1,}, {0,}) could otherwise be
+        // stacked without limit through flag groups (a{1}(?i){1}(?i){1}...): x{1} is x, x{0} is
+        // empty, and the others squash like ? + *.
+        if (max == 1 && min == 1) items[items.length - 1] = sub;
+        else if (max == 0) items[items.length - 1] = new Node(Kind.Empty);
+        else if (min <= 1 && (max == 1 || max == -1)) items[items.length - 1] = this.wrap(sub, min, max, greedy);
+        else items[items.length - 1] = re;
         repeatStart = start;
       } else if (c == 0x28) { // (
         if (this.at(this.i + 1) == 0x3f) {
@@ -237,7 +244,9 @@ export class Parser {
 
   /** x*, x+, x? applied to x; stacked * + ? collapse as RE2's PushRepeatOp does (x** is x*). */
   private wrap(sub: Node, min: i32, max: i32, greedy: bool): Node {
-    if (sub.kind == Kind.Repeat && sub.min <= 1 && (sub.max == -1 || sub.max == 1) && sub.greedy == greedy) {
+    // Greediness does not change whether a match exists, so it does not stop the squashing; this
+    // also keeps chains such as a*(?U)*(?-U)*... from nesting without bound.
+    if (sub.kind == Kind.Repeat && sub.min <= 1 && (sub.max == -1 || sub.max == 1)) {
       if (sub.min == min && sub.max == max) return sub;
       sub.min = 0;
       sub.max = -1;

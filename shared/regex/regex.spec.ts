@@ -135,6 +135,11 @@ describe("anchors and flags", () => {
     expect(partial("\\bfoo\\b", "afoo")).toBe(false);
     expect(partial("\\Bfoo", "afoo")).toBe(true);
     expect(partial("\\bé", " é")).toBe(false);
+    // RE2 searches byte positions, including those inside a multi-byte character, where \B holds
+    // (checked against libre2: PartialMatch("KéK", "\\B") is true, PartialMatch("K", "\\B") false).
+    expect(partial("\\B", "KéK")).toBe(true);
+    expect(partial("\\B", "K")).toBe(false);
+    expect(partial("\\B", "KK")).toBe(true);
   });
   it("(?i) folds case with Unicode simple folding, scoped to its group", () => {
     expect(full("(?i)hello", "HeLLo")).toBe(true);

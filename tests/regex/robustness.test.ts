@@ -39,6 +39,10 @@ test("nesting, repetition and size limits refuse instead of exhausting stack or 
   assert.match(String(wasm.compile("a".repeat(40000))), /^pattern too large - compile failed/);
   // Within RE2's repetition limit but over this engine's instruction budget.
   assert.match(String(wasm.compile("((((a{1000}b{1000}){1}){1}){1})" + "|x{1000}".repeat(120))), /^pattern too large - compile failed$/);
+  // Repetitions stacked through flag groups do not nest without bound (RE2 accepts all of these).
+  for (const unit of ["(?i){1}", "(?i){0}", "(?i){0,1}", "(?i){1,}", "(?U)*(?-U)*"]) {
+    assert.equal(typeof wasm.compile("a" + unit.repeat(32000 / unit.length / 2)), "number", unit);
+  }
   const alts = Array.from({ length: 300 }, (_, i) => "a".repeat(i % 100 + 1)).join("|");
   assert.equal(typeof wasm.compile(alts), "number");
   assert.equal(typeof wasm.compile("[" + "a-b".repeat(5000) + "]"), "number");
