@@ -231,6 +231,13 @@ class RbacRoot extends RootContext {
   outputs: Array<StageOutputs> = new Array<StageOutputs>();
   forTCP: bool = false;
 
+  // proxy_validate_configuration: the parser alone, no side effects (Envoy validates before it
+  // configures, and a refused configuration must leave nothing behind).
+  onValidateConfiguration(size: u32): bool {
+    const r = parseRbacConfig(this.pluginConfiguration(size), this.forTCP);
+    return r.config !== null ? true : this.configError(r.field, r.why);
+  }
+
   onConfigure(size: u32): bool {
     const r = parseRbacConfig(this.pluginConfiguration(size), this.forTCP);
     if (r.config === null) return this.configError(r.field, r.why);
