@@ -61,7 +61,7 @@ test("the suite policy refuses what Envoy would accept but this suite does not s
  * which has no current context while the start function runs).
  */
 function importsReachedByStart(bytes: Uint8Array): string[] {
-  const mod = new WebAssembly.Module(bytes);
+  const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   const reached: string[] = [];
   const imports: Record<string, Record<string, unknown>> = {};
   for (const imp of WebAssembly.Module.imports(mod)) {

@@ -454,7 +454,7 @@ test("configuration errors name the field path and fail proxy_on_configure", asy
   for (const [cfg, msg] of bad) {
     const s = new JwtSidecar();
     sidecars.push(s);
-    await assert.rejects(s.load(cfg), undefined, msg);
+    await assert.rejects(s.load(cfg), Error, msg);
     assert.ok(s.logs.lines.some((l) => l.msg.includes(`jwt_authn: invalid configuration: ${msg}`)), `${msg}\n${s.logs.lines.map((l) => l.msg).join("\n")}`);
   }
   // lowerCamel names and Durations as objects are accepted.
