@@ -5,7 +5,7 @@
 // Plain code, no host calls: specs exercise every message. Errors name the field path.
 import { JsonValue, JsonKind, parseJson } from "../../shared/codec/json";
 import { base64Decode } from "../../shared/codec/base64";
-import { Obj, ConfigError } from "./fields";
+import { Msg, ConfigError } from "../../shared/codec/proto_json";
 import { RouteMatch, StringMatcher, parseRouteMatch, parseStringMatcher } from "./matcher";
 import { Jwks, parseJwks } from "./jwks";
 import { Status } from "./status";
@@ -148,10 +148,10 @@ export function splitUri(uri: string, out: RemoteJwksConfig): bool {
   return out.authority.length > 0;
 }
 
-function parseRemote(o: Obj, p: Provider): void {
+function parseRemote(o: Msg, p: Provider): void {
   o.only(["http_uri", "cache_duration", "async_fetch", "retry_policy"]);
   const r = new RemoteJwksConfig();
-  const h = o.obj("http_uri");
+  const h = o.msg("http_uri");
   if (h === null) { if (o.ok) o.fail("http_uri", "is required"); return; }
   h.only(["uri", "cluster", "timeout"]);
   r.uri = h.string("uri");
@@ -167,25 +167,25 @@ function parseRemote(o: Obj, p: Provider): void {
   r.cacheDurationMs = o.durationMs("cache_duration", DEFAULT_CACHE_DURATION_MS);
   if (!o.ok) return;
   if (o.has("cache_duration") && r.cacheDurationMs < 1) { o.fail("cache_duration", "must be at least 1ms"); return; }
-  const a = o.obj("async_fetch");
+  const a = o.msg("async_fetch");
   if (a !== null) {
     a.only(["fast_listener", "failed_refetch_duration"]);
     r.asyncFetch = true;
-    r.fastListener = a.bool("fast_listener", false);
+    r.fastListener = a.boolValue("fast_listener", false);
     r.failedRefetchMs = a.durationMs("failed_refetch_duration", DEFAULT_FAILED_REFETCH_MS);
     if (a.ok && r.failedRefetchMs <= 0) r.failedRefetchMs = DEFAULT_FAILED_REFETCH_MS;
   }
-  const rp = o.obj("retry_policy");
+  const rp = o.msg("retry_policy");
   if (rp !== null) {
     rp.only(["retry_back_off", "num_retries", "retry_on", "retry_priority", "retry_host_predicate", "host_selection_retry_max_attempts"]);
-    r.numRetries = <i32>rp.integer("num_retries", 1, 0, 10);
-    const bo = rp.obj("retry_back_off");
+    r.numRetries = <i32>rp.integerValue("num_retries", 1, 0, 10);
+    const bo = rp.msg("retry_back_off");
     if (bo !== null) { bo.only(["base_interval", "max_interval"]); bo.durationMs("base_interval", 0); bo.durationMs("max_interval", 0); }
   }
   p.remote = r;
 }
 
-function parseLocalJwks(o: Obj, p: Provider, res: ParseResult): void {
+function parseLocalJwks(o: Msg, p: Provider, res: ParseResult): void {
   o.only(["filename", "inline_string", "inline_bytes", "environment_variable", "watched_directory"]);
   if (o.has("filename")) { o.fail("filename", "not supported: a Wasm filter cannot read files; put the JWKS in inline_string"); return; }
   if (o.has("environment_variable")) { o.fail("environment_variable", "not supported: a Wasm filter cannot read the proxy's environment; use inline_string"); return; }
@@ -196,7 +196,7 @@ function parseLocalJwks(o: Obj, p: Provider, res: ParseResult): void {
     const b = base64Decode(o.string("inline_bytes"));
     if (b === null) { o.fail("inline_bytes", "is not valid base64"); return; }
     text = String.UTF8.decode(b!);
-  } else { o.failSelf("one of inline_string, inline_bytes is required"); return; }
+  } else { o.fail("", "one of inline_string, inline_bytes is required"); return; }
   if (!o.ok) return;
   const jwks = parseJwks(text);
   // Unparseable JSON is refused here (the rule; Envoy only warns). A JWKS that parses but
@@ -212,7 +212,7 @@ function parseLocalJwks(o: Obj, p: Provider, res: ParseResult): void {
   p.local = jwks;
 }
 
-function parseProvider(o: Obj, name: string, index: i32, res: ParseResult): Provider | null {
+function parseProvider(o: Msg, name: string, index: i32, res: ParseResult): Provider | null {
   if (!o.only(["issuer", "audiences", "subjects", "require_expiration", "max_lifetime", "remote_jwks", "local_jwks", "forward",
     "from_headers", "from_params", "from_cookies", "forward_payload_header", "pad_forward_payload_header", "payload_in_metadata",
     "normalize_payload_in_metadata", "header_in_metadata", "failed_status_in_metadata", "clock_skew_seconds", "jwt_cache_config",
@@ -221,69 +221,71 @@ function parseProvider(o: Obj, name: string, index: i32, res: ParseResult): Prov
   p.name = name;
   p.index = index;
   p.issuer = o.string("issuer");
-  const auds = o.strings("audiences");
+  const auds = o.stringList("audiences");
   for (let i = 0; i < auds.length; i++) p.audiences.push(normalizeAudience(auds[i]));
-  const sm = o.obj("subjects");
+  const sm = o.msg("subjects");
   if (sm !== null) p.subjects = parseStringMatcher(sm);
-  p.requireExpiration = o.bool("require_expiration", false);
+  p.requireExpiration = o.boolValue("require_expiration", false);
   if (o.has("max_lifetime")) {
     const ms = o.durationMs("max_lifetime", -1);
     if (ms >= 0) p.maxLifetimeS = (ms + 999) / 1000;
   }
-  const remote = o.obj("remote_jwks");
-  const local = o.obj("local_jwks");
-  if (remote !== null && local !== null) { o.failSelf("only one of remote_jwks, local_jwks may be set"); return null; }
+  const remote = o.msg("remote_jwks");
+  const local = o.msg("local_jwks");
+  if (remote !== null && local !== null) { o.fail("", "only one of remote_jwks, local_jwks may be set"); return null; }
   if (remote !== null) parseRemote(remote, p);
   else if (local !== null) parseLocalJwks(local, p, res);
-  else if (o.ok) { o.failSelf("one of remote_jwks, local_jwks is required"); return null; }
-  p.forward = o.bool("forward", false);
+  else if (o.ok) { o.fail("", "one of remote_jwks, local_jwks is required"); return null; }
+  p.forward = o.boolValue("forward", false);
   const fh = o.array("from_headers");
   if (fh !== null) for (let i = 0; i < fh.items.length; i++) {
     const h = o.element("from_headers", fh, i);
+    if (h === null) return null;
     h.only(["name", "value_prefix"]);
     const n = h.string("name");
     if (n.length == 0) { h.fail("name", "is required"); return null; }
     p.fromHeaders.push(new HeaderLocation(n.toLowerCase(), h.string("value_prefix")));
   }
-  p.fromParams = o.strings("from_params");
-  p.fromCookies = o.strings("from_cookies");
+  p.fromParams = o.stringList("from_params");
+  p.fromCookies = o.stringList("from_cookies");
   p.forwardPayloadHeader = o.string("forward_payload_header").toLowerCase();
-  p.padForwardPayloadHeader = o.bool("pad_forward_payload_header", false);
+  p.padForwardPayloadHeader = o.boolValue("pad_forward_payload_header", false);
   p.payloadInMetadata = o.string("payload_in_metadata");
-  const norm = o.obj("normalize_payload_in_metadata");
-  if (norm !== null) { norm.only(["space_delimited_claims"]); p.spaceDelimitedClaims = norm.strings("space_delimited_claims"); }
+  const norm = o.msg("normalize_payload_in_metadata");
+  if (norm !== null) { norm.only(["space_delimited_claims"]); p.spaceDelimitedClaims = norm.stringList("space_delimited_claims"); }
   p.headerInMetadata = o.string("header_in_metadata");
   p.failedStatusInMetadata = o.string("failed_status_in_metadata");
-  const skew = o.integer("clock_skew_seconds", 0, 0, 4294967295);
+  const skew = o.integerValue("clock_skew_seconds", 0, 0, 4294967295);
   p.clockSkewS = skew == 0 ? DEFAULT_CLOCK_SKEW_S : <u64>skew;
-  const jc = o.obj("jwt_cache_config");
+  const jc = o.msg("jwt_cache_config");
   if (jc !== null) {
     jc.only(["jwt_cache_size", "jwt_max_token_size"]);
-    const size = <i32>jc.integer("jwt_cache_size", 0, 0, 1000000);
-    const max = <i32>jc.integer("jwt_max_token_size", 0, 0, 1 << 20);
+    const size = <i32>jc.integerValue("jwt_cache_size", 0, 0, 1000000);
+    const max = <i32>jc.integerValue("jwt_max_token_size", 0, 0, 1 << 20);
     p.jwtCacheSize = size == 0 ? DEFAULT_JWT_CACHE_SIZE : size;
     p.jwtMaxTokenSize = max == 0 ? DEFAULT_JWT_MAX_TOKEN_SIZE : max;
   }
   const ch = o.array("claim_to_headers");
   if (ch !== null) for (let i = 0; i < ch.items.length; i++) {
     const c = o.element("claim_to_headers", ch, i);
+    if (c === null) return null;
     c.only(["header_name", "claim_name"]);
     const hn = c.string("header_name"), cn = c.string("claim_name");
     if (hn.length == 0) { c.fail("header_name", "is required"); return null; }
     if (cn.length == 0) { c.fail("claim_name", "is required"); return null; }
     p.claimToHeaders.push(new ClaimToHeader(hn.toLowerCase(), cn));
   }
-  p.clearRouteCache = o.bool("clear_route_cache", false);
+  p.clearRouteCache = o.boolValue("clear_route_cache", false);
   return o.ok ? p : null;
 }
 
 /** Envoy's config error for an unknown provider name (verifier.cc). */
-function missingProvider(o: Obj, field: string, name: string): void {
+function missingProvider(o: Msg, field: string, name: string): void {
   o.fail(field, "Required provider ['" + name + "'] is not configured.");
 }
 
-export function parseRequirement(o: Obj, cfg: JwtAuthnConfig, depth: i32): Requirement | null {
-  if (depth > 32) { o.failSelf("requirements nested deeper than 32 levels"); return null; }
+export function parseRequirement(o: Msg, cfg: JwtAuthnConfig, depth: i32): Requirement | null {
+  if (depth > 32) { o.fail("", "requirements nested deeper than 32 levels"); return null; }
   if (!o.only(["provider_name", "provider_and_audiences", "requires_any", "requires_all", "allow_missing_or_failed", "allow_missing", "extract_only_without_validation"])) return null;
   const r = new Requirement();
   let set = 0;
@@ -296,14 +298,14 @@ export function parseRequirement(o: Obj, cfg: JwtAuthnConfig, depth: i32): Requi
   }
   if (o.has("provider_and_audiences")) {
     set++;
-    const pa = o.obj("provider_and_audiences");
+    const pa = o.msg("provider_and_audiences");
     if (pa !== null) {
       pa.only(["provider_name", "audiences"]);
       const n = pa.string("provider_name");
       r.kind = ReqKind.ProviderAndAudiences;
       r.provider = cfg.providerIndex(n);
       if (pa.ok && r.provider < 0) { missingProvider(pa, "provider_name", n); return null; }
-      const auds = pa.strings("audiences");
+      const auds = pa.stringList("audiences");
       for (let i = 0; i < auds.length; i++) r.audiences.push(normalizeAudience(auds[i]));
     }
   }
@@ -312,25 +314,27 @@ export function parseRequirement(o: Obj, cfg: JwtAuthnConfig, depth: i32): Requi
     const key = lists[li];
     if (!o.has(key)) continue;
     set++;
-    const lo = o.obj(key);
+    const lo = o.msg(key);
     if (lo === null) return null;
     lo.only(["requirements"]);
     const arr = lo.array("requirements");
     if (arr === null || arr.items.length < 2) { if (lo.ok) lo.fail("requirements", "needs at least 2 requirements"); return null; }
     r.kind = li == 0 ? ReqKind.Any : ReqKind.All;
     for (let i = 0; i < arr.items.length; i++) {
-      const c = parseRequirement(lo.element("requirements", arr, i), cfg, depth + 1);
+      const cEl = lo.element("requirements", arr, i);
+      if (cEl === null) return null;
+      const c = parseRequirement(cEl, cfg, depth + 1);
       if (c === null) return null;
       r.children.push(c);
     }
   }
-  if (o.has("allow_missing_or_failed")) { set++; const e = o.obj("allow_missing_or_failed"); if (e !== null) e.only([]); r.kind = ReqKind.AllowMissingOrFailed; }
-  if (o.has("allow_missing")) { set++; const e = o.obj("allow_missing"); if (e !== null) e.only([]); r.kind = ReqKind.AllowMissing; }
+  if (o.has("allow_missing_or_failed")) { set++; const e = o.msg("allow_missing_or_failed"); if (e !== null) e.only([]); r.kind = ReqKind.AllowMissingOrFailed; }
+  if (o.has("allow_missing")) { set++; const e = o.msg("allow_missing"); if (e !== null) e.only([]); r.kind = ReqKind.AllowMissing; }
   if (o.has("extract_only_without_validation")) {
     o.fail("extract_only_without_validation", "not supported: this filter never forwards claims it did not verify");
     return null;
   }
-  if (set > 1) { o.failSelf("only one requirement type may be set"); return null; }
+  if (set > 1) { o.fail("", "only one requirement type may be set"); return null; }
   return o.ok ? r : null;
 }
 
@@ -346,28 +350,29 @@ function sortedNames(cfg: JwtAuthnConfig): string {
 }
 
 /** Parses the Envoy JwtAuthentication form (also the output of both front ends, as JSON). */
-export function parseEnvoyConfig(o: Obj, res: ParseResult): JwtAuthnConfig | null {
+export function parseEnvoyConfig(o: Msg, res: ParseResult): JwtAuthnConfig | null {
   if (!o.only(["providers", "rules", "filter_state_rules", "bypass_cors_preflight", "requirement_map", "strip_failure_response", "stat_prefix"])) return null;
   const cfg = new JwtAuthnConfig();
-  const pm = o.obj("providers");
+  const pm = o.msg("providers");
   if (pm !== null) {
-    for (let i = 0; i < pm.v.keys.length; i++) {
-      const name = pm.v.keys[i];
-      const po = new Obj(pm.v.items[i], pm.field(name), o.err);
-      if (!po.ok) return null;
+    for (let i = 0; i < pm.obj.keys.length; i++) {
+      const name = pm.obj.keys[i];
+      const po = Msg.of(pm.obj.items[i], pm.field(name), o.errors);
+      if (po === null) return null;
       const p = parseProvider(po, name, i, res);
       if (p === null) return null;
       cfg.providers.push(p);
     }
   }
-  cfg.bypassCorsPreflight = o.bool("bypass_cors_preflight", false);
-  cfg.stripFailureResponse = o.bool("strip_failure_response", false);
+  cfg.bypassCorsPreflight = o.boolValue("bypass_cors_preflight", false);
+  cfg.stripFailureResponse = o.boolValue("strip_failure_response", false);
   cfg.statPrefix = o.string("stat_prefix");
-  const rm = o.obj("requirement_map");
+  const rm = o.msg("requirement_map");
   if (rm !== null) {
-    for (let i = 0; i < rm.v.keys.length; i++) {
-      const name = rm.v.keys[i];
-      const ro = new Obj(rm.v.items[i], rm.field(name), o.err);
+    for (let i = 0; i < rm.obj.keys.length; i++) {
+      const name = rm.obj.keys[i];
+      const ro = Msg.of(rm.obj.items[i], rm.field(name), o.errors);
+      if (ro === null) return null;
       const r = parseRequirement(ro, cfg, 0);
       if (r === null) return null;
       cfg.requirementNames.push(name);
@@ -377,14 +382,15 @@ export function parseEnvoyConfig(o: Obj, res: ParseResult): JwtAuthnConfig | nul
   const rules = o.array("rules");
   if (rules !== null) for (let i = 0; i < rules.items.length; i++) {
     const ro = o.element("rules", rules, i);
+    if (ro === null) return null;
     if (!ro.only(["match", "requires", "requirement_name"])) return null;
-    const mo = ro.obj("match");
+    const mo = ro.msg("match");
     if (mo === null) { if (ro.ok) ro.fail("match", "is required"); return null; }
     const m = parseRouteMatch(mo);
     if (m === null) return null;
     let req: Requirement | null = null;
-    if (ro.has("requires") && ro.has("requirement_name")) { ro.failSelf("only one of requires, requirement_name may be set"); return null; }
-    const rq = ro.obj("requires");
+    if (ro.has("requires") && ro.has("requirement_name")) { ro.fail("", "only one of requires, requirement_name may be set"); return null; }
+    const rq = ro.msg("requires");
     if (rq !== null) { req = parseRequirement(rq, cfg, 0); if (req === null) return null; }
     if (ro.has("requirement_name")) {
       const n = ro.string("requirement_name");
@@ -394,16 +400,18 @@ export function parseEnvoyConfig(o: Obj, res: ParseResult): JwtAuthnConfig | nul
     cfg.rules.push(new Rule(m, req));
   }
   // FilterStateRule is a single message in Envoy's proto (field 3).
-  const fso = o.obj("filter_state_rules");
+  const fso = o.msg("filter_state_rules");
   if (fso !== null) {
     fso.only(["name", "requires"]);
     const f = new FilterStateRule();
     f.name = fso.string("name");
     if (f.name.length == 0) { fso.fail("name", "is required"); return null; }
-    const rq = fso.obj("requires");
-    if (rq !== null) for (let i = 0; i < rq.v.keys.length; i++) {
-      const k = rq.v.keys[i];
-      const r = parseRequirement(new Obj(rq.v.items[i], rq.field(k), o.err), cfg, 0);
+    const rq = fso.msg("requires");
+    if (rq !== null) for (let i = 0; i < rq.obj.keys.length; i++) {
+      const k = rq.obj.keys[i];
+      const ro = Msg.of(rq.obj.items[i], rq.field(k), o.errors);
+      if (ro === null) return null;
+      const r = parseRequirement(ro, cfg, 0);
       if (r === null) return null;
       f.keys.push(k);
       f.requirements.push(r);
@@ -421,14 +429,14 @@ export function parseConfig(text: string): ParseResult {
   const r = parseJson(trimmed);
   if (!r.ok) { res.field = "configuration"; res.why = r.error; return res; }
   const err = new ConfigError();
-  const root = new Obj(r.value!, "", err);
+  const root = Msg.of(r.value!, "", err);
   let cfg: JwtAuthnConfig | null = null;
-  if (root.ok) {
-    if (root.has("request_authentications") || root.has("requestAuthentications")) cfg = parseIstioFrontEnd(root, res);
+  if (root !== null) {
+    if (root.has("request_authentications")) cfg = parseIstioFrontEnd(root, res);
     else if (root.has("origins")) cfg = parseLegacyFrontEnd(root, res);
     else cfg = parseEnvoyConfig(root, res);
   }
-  if (err.failed || cfg === null) {
+  if (!err.ok || cfg === null) {
     res.field = err.field.length > 0 ? err.field : "(root)";
     res.why = err.why.length > 0 ? err.why : "invalid configuration";
     return res;

@@ -7,7 +7,7 @@
 // and bypass_cors_preflight. The JWKS cluster for jwksUri is Istio's outbound cluster name
 // `outbound|<port>||<host>` (model.BuildSubsetKey), so the mesh must have that cluster.
 import { JsonValue, JsonKind } from "../../shared/codec/json";
-import { Obj } from "./fields";
+import { Msg } from "../../shared/codec/proto_json";
 import { JwtAuthnConfig, ParseResult, parseEnvoyConfig } from "./config";
 
 function s(v: string): JsonValue { return JsonValue.fromString(v); }
@@ -37,28 +37,28 @@ class RuleEntry {
   constructor(public issuer: string, public provider: JsonValue) {}
 }
 
-function durationValue(o: Obj, name: string): JsonValue | null {
+function durationValue(o: Msg, name: string): JsonValue | null {
   const v = o.get(name);
   if (v === null) return null;
   o.durationMs(name, 0); // validates
   return v;
 }
 
-function translateRule(r: Obj, clearRouteCache: bool): RuleEntry | null {
+function translateRule(r: Msg, clearRouteCache: bool): RuleEntry | null {
   if (!r.only(["issuer", "audiences", "jwks_uri", "jwks", "from_headers", "from_params", "from_cookies", "output_payload_to_header",
     "forward_original_token", "output_claim_to_headers", "timeout", "space_delimited_claims"])) return null;
   const p = JsonValue.object();
   const issuer = r.string("issuer");
   if (issuer.length == 0) { r.fail("issuer", "is required"); return null; }
   p.set("issuer", s(issuer));
-  const auds = r.strings("audiences");
+  const auds = r.stringList("audiences");
   if (auds.length > 0) p.set("audiences", strList(auds));
-  if (r.bool("forward_original_token", false)) p.set("forward", JsonValue.fromBool(true));
+  if (r.boolValue("forward_original_token", false)) p.set("forward", JsonValue.fromBool(true));
   const out = r.string("output_payload_to_header");
   if (out.length > 0) p.set("forward_payload_header", s(out));
   p.set("payload_in_metadata", s("payload"));
   // buildSpaceDelimitedClaims: the user's list (deduplicated) plus permission and scope, sorted.
-  const claims = r.strings("space_delimited_claims");
+  const claims = r.stringList("space_delimited_claims");
   if (!claims.includes("permission")) claims.push("permission");
   if (!claims.includes("scope")) claims.push("scope");
   const uniq = new Array<string>();
@@ -71,6 +71,7 @@ function translateRule(r: Obj, clearRouteCache: bool): RuleEntry | null {
     const l = JsonValue.array();
     for (let i = 0; i < oc.items.length; i++) {
       const c = r.element("output_claim_to_headers", oc, i);
+      if (c === null) return null;
       c.only(["header", "claim"]);
       l.push(JsonValue.object().set("header_name", s(c.string("header"))).set("claim_name", s(c.string("claim"))));
     }
@@ -81,6 +82,7 @@ function translateRule(r: Obj, clearRouteCache: bool): RuleEntry | null {
     const l = JsonValue.array();
     for (let i = 0; i < fh.items.length; i++) {
       const h = r.element("from_headers", fh, i);
+      if (h === null) return null;
       h.only(["name", "prefix"]);
       const e = JsonValue.object().set("name", s(h.string("name")));
       const pre = h.string("prefix");
@@ -89,15 +91,15 @@ function translateRule(r: Obj, clearRouteCache: bool): RuleEntry | null {
     }
     p.set("from_headers", l);
   }
-  const fp = r.strings("from_params");
+  const fp = r.stringList("from_params");
   if (fp.length > 0) p.set("from_params", strList(fp));
-  const fc = r.strings("from_cookies");
+  const fc = r.stringList("from_cookies");
   if (fc.length > 0) p.set("from_cookies", strList(fc));
   let timeout = durationValue(r, "timeout");
   if (timeout === null) timeout = s("5s");
   const uri = r.string("jwks_uri");
   const jwks = r.string("jwks");
-  if (uri.length > 0 && jwks.length > 0) { r.failSelf("only one of jwksUri, jwks may be set"); return null; }
+  if (uri.length > 0 && jwks.length > 0) { r.fail("", "only one of jwksUri, jwks may be set"); return null; }
   if (uri.length > 0) {
     const cluster = istioJwksCluster(uri);
     if (cluster.length == 0) { r.fail("jwks_uri", "expected an http:// or https:// URI with a host, got \"" + uri + "\""); return null; }
@@ -108,7 +110,7 @@ function translateRule(r: Obj, clearRouteCache: bool): RuleEntry | null {
   } else {
     // istiod would resolve <issuer>/.well-known/openid-configuration and inline the keys; a Wasm
     // filter has no istiod: the JWKS has to be given.
-    r.failSelf("one of jwksUri, jwks is required (OpenID discovery from the issuer is istiod's job, not the proxy's)");
+    r.fail("", "one of jwksUri, jwks is required (OpenID discovery from the issuer is istiod's job, not the proxy's)");
     return null;
   }
   return r.ok ? new RuleEntry(issuer, p) : null;
@@ -118,27 +120,30 @@ function anyOf(a: JsonValue, b: JsonValue): JsonValue {
   return named("requires_any", named("requirements", JsonValue.array().push(a).push(b)));
 }
 
-export function parseIstioFrontEnd(root: Obj, res: ParseResult): JwtAuthnConfig | null {
+export function parseIstioFrontEnd(root: Msg, res: ParseResult): JwtAuthnConfig | null {
   if (!root.only(["request_authentications", "clear_route_cache", "stat_prefix"])) return null;
   const list = root.array("request_authentications");
   if (list === null) return null;
-  const clear = root.bool("clear_route_cache", false);
+  const clear = root.boolValue("clear_route_cache", false);
   const entries = new Array<RuleEntry>();
   for (let i = 0; i < list.items.length; i++) {
     const ra = root.element("request_authentications", list, i);
+    if (ra === null) return null;
     if (!ra.only(["api_version", "kind", "metadata", "spec"])) return null;
     const kind = ra.string("kind", "RequestAuthentication");
     if (kind != "RequestAuthentication") { ra.fail("kind", "expected RequestAuthentication, got " + kind); return null; }
-    const md = ra.obj("metadata");
+    const md = ra.msg("metadata");
     if (md !== null) md.only(["name", "namespace", "labels", "annotations"]);
-    const spec = ra.obj("spec");
+    const spec = ra.msg("spec");
     if (spec === null) continue;
     // selector / targetRef(s) pick the workload in Istio; here the plugin is already attached to it.
     if (!spec.only(["selector", "target_ref", "target_refs", "jwt_rules"])) return null;
     const rules = spec.array("jwt_rules");
     if (rules === null) continue;
     for (let j = 0; j < rules.items.length; j++) {
-      const e = translateRule(spec.element("jwt_rules", rules, j), clear);
+      const eEl = spec.element("jwt_rules", rules, j);
+      if (eEl === null) return null;
+      const e = translateRule(eEl, clear);
       if (e === null) return null;
       entries.push(e);
     }
@@ -174,7 +179,7 @@ export function parseIstioFrontEnd(root: Obj, res: ParseResult): JwtAuthnConfig 
   }
   const sp = root.string("stat_prefix");
   if (sp.length > 0) env.set("stat_prefix", s(sp));
-  const cfg = parseEnvoyConfig(new Obj(env, "(translated from request_authentications)", root.err), res);
+  const cfg = parseEnvoyConfig(new Msg(env, "(translated from request_authentications)", root.errors), res);
   if (cfg !== null) cfg.frontEnd = "istio";
   return cfg;
 }

@@ -192,7 +192,7 @@ describe("replies (filter.cc onComplete)", () => {
 describe("configuration messages", () => {
   it("names the field path", () => {
     expect(configError('{"providers":{"p":{"issuer":"x"}}}')).toBe("providers.p: one of remote_jwks, local_jwks is required");
-    expect(configError('{"stat_prefx":"a"}')).toBe("stat_prefx: unknown field");
+    expect(configError('{"stat_prefx":"a"}')).toBe("stat_prefx: unknown field (expected one of: providers, rules, filter_state_rules, bypass_cors_preflight, requirement_map, strip_failure_response, stat_prefix)");
     expect(configError('{"providers":{},"rules":[{"match":{"prefix":"/"},"requires":{"provider_name":"p"}}]}')).toBe("rules[0].requires.provider_name: Required provider ['p'] is not configured.");
     expect(configError('{"bypass_cors_preflight":true,"bypassCorsPreflight":true}')).toBe("bypass_cors_preflight: set twice (as bypass_cors_preflight and bypassCorsPreflight)");
   });

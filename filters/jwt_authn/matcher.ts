@@ -2,7 +2,7 @@
 // matchers), route HeaderMatcher / QueryParameterMatcher, and RouteMatch for `rules` (first match
 // wins). Plain values: a RequestView in, bool out.
 import { Regex, regexError } from "../../shared/regex/index";
-import { Obj } from "./fields";
+import { Msg } from "../../shared/codec/proto_json";
 
 /** What the decision logic sees of a request (built once per request by the stream context). */
 export class RequestView {
@@ -59,12 +59,12 @@ export class StringMatcher {
 }
 
 /** `{"safe_regex": {"regex": "..."}}` (google_re2 is the only engine; its options are accepted). */
-export function parseRegex(o: Obj, name: string): Regex | null {
-  const r = o.obj(name);
+export function parseRegex(o: Msg, name: string): Regex | null {
+  const r = o.msg(name);
   if (r === null) return null;
   r.only(["regex", "google_re2"]);
-  const g = r.obj("google_re2");
-  if (g !== null) { g.only(["max_program_size"]); g.integer("max_program_size", 0, 0, 0x7fffffff); }
+  const g = r.msg("google_re2");
+  if (g !== null) { g.only(["max_program_size"]); g.integerValue("max_program_size", 0, 0, 0x7fffffff); }
   const pattern = r.string("regex", "");
   if (!r.ok) return null;
   const re = Regex.compile(pattern);
@@ -72,17 +72,17 @@ export function parseRegex(o: Obj, name: string): Regex | null {
   return re;
 }
 
-export function parseStringMatcher(o: Obj): StringMatcher | null {
+export function parseStringMatcher(o: Msg): StringMatcher | null {
   if (!o.only(["exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case"])) return null;
   const m = new StringMatcher();
-  m.ignoreCase = o.bool("ignore_case", false);
+  m.ignoreCase = o.boolValue("ignore_case", false);
   let set = 0;
   if (o.has("exact")) { m.kind = StringKind.Exact; m.value = o.string("exact"); set++; }
   if (o.has("prefix")) { m.kind = StringKind.Prefix; m.value = o.string("prefix"); set++; if (m.value.length == 0) o.fail("prefix", "must not be empty"); }
   if (o.has("suffix")) { m.kind = StringKind.Suffix; m.value = o.string("suffix"); set++; if (m.value.length == 0) o.fail("suffix", "must not be empty"); }
   if (o.has("contains")) { m.kind = StringKind.Contains; m.value = o.string("contains"); set++; if (m.value.length == 0) o.fail("contains", "must not be empty"); }
   if (o.has("safe_regex")) { m.kind = StringKind.Regex; m.regex = parseRegex(o, "safe_regex"); set++; }
-  if (set != 1) { o.failSelf("exactly one of exact, prefix, suffix, contains, safe_regex is required"); return null; }
+  if (set != 1) { o.fail("", "exactly one of exact, prefix, suffix, contains, safe_regex is required"); return null; }
   if (m.ignoreCase) m.value = m.value.toLowerCase();
   return o.ok ? m : null;
 }
@@ -129,14 +129,14 @@ export class HeaderMatcher {
   }
 }
 
-export function parseHeaderMatcher(o: Obj): HeaderMatcher | null {
+export function parseHeaderMatcher(o: Msg): HeaderMatcher | null {
   if (!o.only(["name", "exact_match", "safe_regex_match", "range_match", "present_match", "prefix_match", "suffix_match",
     "contains_match", "string_match", "invert_match", "treat_missing_header_as_empty"])) return null;
   const h = new HeaderMatcher();
   h.name = o.string("name").toLowerCase();
   if (h.name.length == 0) { o.fail("name", "is required"); return null; }
-  h.invert = o.bool("invert_match", false);
-  h.missingAsEmpty = o.bool("treat_missing_header_as_empty", false);
+  h.invert = o.boolValue("invert_match", false);
+  h.missingAsEmpty = o.boolValue("treat_missing_header_as_empty", false);
   let set = 0;
   const simple = (kind: StringKind, value: string): StringMatcher => { const m = new StringMatcher(); m.kind = kind; m.value = value; return m; };
   if (o.has("exact_match")) { h.kind = HeaderKind.String; h.string = simple(StringKind.Exact, o.string("exact_match")); set++; }
@@ -149,23 +149,23 @@ export function parseHeaderMatcher(o: Obj): HeaderMatcher | null {
     h.string = m; set++;
   }
   if (o.has("string_match")) {
-    const so = o.obj("string_match");
+    const so = o.msg("string_match");
     if (so !== null) { h.kind = HeaderKind.String; h.string = parseStringMatcher(so); }
     set++;
   }
-  if (o.has("present_match")) { h.kind = HeaderKind.Present; h.present = o.bool("present_match", true); set++; }
+  if (o.has("present_match")) { h.kind = HeaderKind.Present; h.present = o.boolValue("present_match", true); set++; }
   if (o.has("range_match")) {
-    const r = o.obj("range_match");
+    const r = o.msg("range_match");
     if (r !== null) {
       r.only(["start", "end"]);
       h.kind = HeaderKind.Range;
-      h.rangeStart = r.integer("start", 0, -9007199254740992, 9007199254740992);
-      h.rangeEnd = r.integer("end", 0, -9007199254740992, 9007199254740992);
+      h.rangeStart = r.integerValue("start", 0, -9007199254740992, 9007199254740992);
+      h.rangeEnd = r.integerValue("end", 0, -9007199254740992, 9007199254740992);
     }
     set++;
   }
   // No specifier: Envoy treats the matcher as "header present".
-  if (set > 1) { o.failSelf("at most one header match specifier may be set"); return null; }
+  if (set > 1) { o.fail("", "at most one header match specifier may be set"); return null; }
   return o.ok ? h : null;
 }
 
@@ -180,14 +180,14 @@ export class QueryMatcher {
   }
 }
 
-export function parseQueryMatcher(o: Obj): QueryMatcher | null {
+export function parseQueryMatcher(o: Msg): QueryMatcher | null {
   if (!o.only(["name", "string_match", "present_match"])) return null;
   const q = new QueryMatcher();
   q.name = o.string("name");
   if (q.name.length == 0) { o.fail("name", "is required"); return null; }
-  const so = o.obj("string_match");
+  const so = o.msg("string_match");
   if (so !== null) q.string = parseStringMatcher(so);
-  if (so !== null && o.has("present_match")) o.failSelf("at most one of string_match, present_match");
+  if (so !== null && o.has("present_match")) o.fail("", "at most one of string_match, present_match");
   return o.ok ? q : null;
 }
 
@@ -273,7 +273,7 @@ export class RouteMatch {
   }
 }
 
-export function parseRouteMatch(o: Obj): RouteMatch | null {
+export function parseRouteMatch(o: Msg): RouteMatch | null {
   // Envoy RouteMatch fields a filter-level matcher can evaluate; the rest are refused by name.
   const unsupported = ["connect_matcher", "path_match_policy", "runtime_fraction", "tls_context", "dynamic_metadata", "filter_state", "cookies"];
   for (let i = 0; i < unsupported.length; i++) {
@@ -281,7 +281,7 @@ export function parseRouteMatch(o: Obj): RouteMatch | null {
   }
   if (!o.only(["prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive", "headers", "query_parameters", "grpc"])) return null;
   const m = new RouteMatch();
-  m.caseSensitive = o.bool("case_sensitive", true);
+  m.caseSensitive = o.boolValue("case_sensitive", true);
   let set = 0;
   if (o.has("prefix")) { m.kind = PathKind.Prefix; m.value = o.string("prefix"); set++; }
   if (o.has("path")) { m.kind = PathKind.Path; m.value = o.string("path"); set++; }
@@ -294,18 +294,22 @@ export function parseRouteMatch(o: Obj): RouteMatch | null {
       o.fail("path_separated_prefix", "must start with '/', not end with '/' and contain no '?' or '#'");
     }
   }
-  if (set != 1) { o.failSelf("exactly one of prefix, path, safe_regex, path_separated_prefix is required"); return null; }
+  if (set != 1) { o.fail("", "exactly one of prefix, path, safe_regex, path_separated_prefix is required"); return null; }
   if (!m.caseSensitive) m.value = m.value.toLowerCase();
-  if (o.has("grpc")) { const g = o.obj("grpc"); if (g !== null) g.only([]); m.grpc = true; }
+  if (o.has("grpc")) { const g = o.msg("grpc"); if (g !== null) g.only([]); m.grpc = true; }
   const hs = o.array("headers");
   if (hs !== null) for (let i = 0; i < hs.items.length; i++) {
-    const h = parseHeaderMatcher(o.element("headers", hs, i));
+    const hEl = o.element("headers", hs, i);
+    if (hEl === null) return null;
+    const h = parseHeaderMatcher(hEl);
     if (h === null) return null;
     m.headers.push(h);
   }
   const qs = o.array("query_parameters");
   if (qs !== null) for (let i = 0; i < qs.items.length; i++) {
-    const q = parseQueryMatcher(o.element("query_parameters", qs, i));
+    const qEl = o.element("query_parameters", qs, i);
+    if (qEl === null) return null;
+    const q = parseQueryMatcher(qEl);
     if (q === null) return null;
     m.query.push(q);
   }

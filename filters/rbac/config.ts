@@ -3,7 +3,7 @@
 //   {"authorization_policies": [...], ...}      Istio AuthorizationPolicy (istio.ts)
 //   {"rules": {...}, "shadow_rules": {...}, ...}  Envoy HTTP RBAC (rbac root) / network RBAC (rbac_tcp root)
 import { parseJson, JsonValue, JsonKind } from "../../shared/codec/json";
-import { Msg, ConfigErrors } from "./proto_json";
+import { Msg, ConfigError } from "../../shared/codec/proto_json";
 import { RbacStage, parseHttpRbac, parseNetworkRbac } from "./envoy_config";
 import { isIstioConfig, translateIstio } from "./istio";
 
@@ -30,7 +30,7 @@ export function parseRbacConfig(text: string, forTCP: bool): ConfigResult {
   const r = parseJson(text);
   if (!r.ok) return new ConfigResult(null, "(root)", "invalid JSON: " + r.error);
   const root = r.value!;
-  const errors = new ConfigErrors();
+  const errors = new ConfigError();
   const m = Msg.of(root, "", errors);
   if (m === null) return new ConfigResult(null, errors.field, errors.why);
   const cfg = new RbacConfig();

@@ -6,7 +6,7 @@
 import { JsonValue, JsonKind, jsonQuote } from "../../shared/codec/json";
 import { EnvoyCatalog } from "../../shared/expr/envoy";
 import { AttrRef, Node as ExprNode, NodeKind, Value as ExprValue } from "../../shared/expr/ast";
-import { Msg, ConfigErrors } from "./proto_json";
+import { Msg, ConfigError } from "../../shared/codec/proto_json";
 import {
   parseStringMatcher, parseHeaderMatcher, parseCidr, parseMetadataMatcher, PathTemplate, StringMatcher,
 } from "./matchers";
@@ -479,4 +479,4 @@ export function parseNetworkRbac(m: Msg): RbacStage | null {
   return m.ok ? s : null;
 }
 
-export { ConfigErrors, Msg, JsonValue };
+export { ConfigError, Msg, JsonValue };

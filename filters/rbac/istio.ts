@@ -4,8 +4,8 @@
 // config (AUDIT -> LOG, root-namespace DENY, DENY, ALLOW, in that chain order); `istio.io/dry-run`
 // moves a policy to shadow_rules. The output is Envoy RBAC proto3 JSON, compiled by envoy_config.ts,
 // so what runs is exactly the Envoy config istiod would have pushed.
-import { JsonValue, JsonKind, jsonKindName } from "../../shared/codec/json";
-import { Msg, ConfigErrors } from "./proto_json";
+import { JsonValue, JsonKind } from "../../shared/codec/json";
+import { Msg, ConfigError, typeMismatch } from "../../shared/codec/proto_json";
 import { parseIp } from "./matchers";
 import { RbacStage, parseHttpRbac, parseNetworkRbac, URI_TEMPLATE_TYPE } from "./envoy_config";
 
@@ -587,7 +587,7 @@ export function translateIstio(root: Msg, forTCP: bool): IstioTranslation | null
     if (ann !== null) {
       const dr = ann.obj.get("istio.io/dry-run");
       if (dr !== null) {
-        if (dr.kind != JsonKind.String) { ann.fail("istio.io/dry-run", "expected string, got " + jsonKindName(dr.kind)); return null; }
+        if (dr.kind != JsonKind.String) { ann.fail("istio.io/dry-run", typeMismatch("string", dr)); return null; }
         const b = parseGoBool(dr.str);
         if (b < 0) out.warnings.push("failed to parse the value of istio.io/dry-run: \"" + dr.str + "\" (policy " + ns + "/" + name + " enforced)");
         dryRun = b == 1;
@@ -657,4 +657,4 @@ export function translateIstio(root: Msg, forTCP: bool): IstioTranslation | null
   return root.ok ? out : null;
 }
 
-export { ConfigErrors };
+export { ConfigError };

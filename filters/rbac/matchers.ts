@@ -4,7 +4,7 @@
 // and records the first error with its field path; each `match` is plain code over plain values.
 import { JsonValue, JsonKind } from "../../shared/codec/json";
 import { Regex, regexError, ENVOY_MAX_PROGRAM_SIZE } from "../../shared/regex/index";
-import { Msg } from "./proto_json";
+import { Msg } from "../../shared/codec/proto_json";
 
 // ---------------------------------------------------------------------------------------------
 // StringMatcher (envoy.type.matcher.v3.StringMatcher)
