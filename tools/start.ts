@@ -12,6 +12,9 @@
 //                               fixtures {client,server}-sidecar.yaml: the add_header / null test modules
 //                               rbac     stats-client-sidecar.yaml + rbac-server-sidecar.yaml: the istio chain with
 //                                        dist/rbac.wasm (AuthorizationPolicy) in the server sidecar
+//                               jwt      jwt-{client,server}-sidecar.yaml: peer_metadata + jwt_authn (Istio
+//                                        RequestAuthentication, remote JWKS from a server started here) + istio_stats;
+//                                        prints curl lines with a valid and an expired token
 //
 // If a fixed port is taken (another checkout's demo, say), the demo falls back to ephemeral ports.
 import { build } from "esbuild";
@@ -22,6 +25,7 @@ import { startSidecarDemo, type SidecarDemo } from "../tests/host/proxy/sidecars
 import { createStatsStore, createWasmRuntime } from "../tests/host/wasm/index";
 import { grpcFrame, grpcUnframe, type DemoReport } from "../tests/demo/app";
 import { httpGet as get, h2Request, tcpRoundTrip } from "../tests/demo/client";
+import { DemoJwks } from "../tests/demo/jwt";
 
 // The repository root; tests that import this module from another bundle location pass their own.
 let ROOT = CLI_ROOT;
@@ -39,13 +43,15 @@ async function prepare(): Promise<void> {
   console.log(`prepared: ${path.relative(ROOT, CERTS)}/ (SPIFFE certs, valid ${PREPARED_CERT_DAYS} days) and build/demo/app.mjs (demo app for docker-compose)`);
 }
 
-type Chain = "istio" | "mx" | "fixtures" | "rbac";
+type Chain = "istio" | "mx" | "fixtures" | "rbac" | "jwt";
 const CHAINS: Record<Chain, { client: string; server: string }> = {
   istio: { client: "stats-client-sidecar.yaml", server: "stats-server-sidecar.yaml" },
   mx: { client: "mx-client-sidecar.yaml", server: "mx-server-sidecar.yaml" },
   fixtures: { client: "client-sidecar.yaml", server: "server-sidecar.yaml" },
   rbac: { client: "stats-client-sidecar.yaml", server: "rbac-server-sidecar.yaml" },
+  jwt: { client: "jwt-client-sidecar.yaml", server: "jwt-server-sidecar.yaml" },
 };
+let jwks: DemoJwks | undefined;
 
 /** A little traffic through both sidecars; prints what happened and returns how many checks failed. */
 async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
@@ -66,6 +72,13 @@ async function sendTraffic(d: SidecarDemo, chain: Chain): Promise<number> {
       const leaked = rep.headers.filter(([n]) => n.startsWith("x-istio-peer") || n.startsWith("x-envoy-peer")).map(([n]) => n);
       check(leaked.length === 0 && !Object.keys(r.headers).some((n) => n.startsWith("x-istio-peer")),
         `peer-metadata headers stripped before the app and before the caller (app saw: ${leaked.join(", ") || "none"})`);
+    }
+    if (chain === "jwt" && jwks) {
+      const ok = await get(`${d.urls.http}/hello`, { authorization: `Bearer ${jwks.validToken()}` });
+      const okRep = JSON.parse(ok.body) as DemoReport;
+      check(ok.status === 200 && seen(okRep, "x-jwt-sub") === "alice", `valid JWT -> ${ok.status}, app saw x-jwt-sub: ${seen(okRep, "x-jwt-sub")}`);
+      const bad = await get(`${d.urls.http}/hello`, { authorization: `Bearer ${jwks.expiredToken()}` });
+      check(bad.status === 401 && bad.body === "Jwt is expired", `expired JWT -> ${bad.status} ${JSON.stringify(bad.body)}, WWW-Authenticate: ${bad.headers["www-authenticate"]}`);
     }
     check(!!seen(rep, "x-request-id"), `demo app saw x-request-id ${seen(rep, "x-request-id")}, x-forwarded-proto ${seen(rep, "x-forwarded-proto")}`);
   } catch (e) { check(false, `HTTP/1.1: ${(e as Error).message}`); }
@@ -124,9 +137,15 @@ export async function runDemo(args: string[], where: { root?: string; certDir?: 
     console.error(`npm start: --configs must be one of ${Object.keys(CHAINS).join(", ")} (got ${JSON.stringify(args[at + 1])})`);
     return 2;
   }
+  let serverPorts: Record<number, number> | undefined;
+  if (chain === "jwt") {
+    jwks = new DemoJwks();
+    const port = await jwks.start(args.includes("--ephemeral") ? 0 : 15200);
+    serverPorts = { 15200: port };
+  }
   const opts = {
     repoRoot: ROOT, certDir: CERTS, freshCerts: true, workers: 2,
-    runtime: createWasmRuntime, stats: createStatsStore, configs: CHAINS[chain],
+    runtime: createWasmRuntime, stats: createStatsStore, configs: CHAINS[chain], serverPorts,
   };
   let demo: SidecarDemo;
   try {
@@ -146,12 +165,18 @@ export async function runDemo(args: string[], where: { root?: string; certDir?: 
     `  server sidecar  admin          ${u.serverAdmin}/stats/prometheus   ${u.serverAdmin}/stats`,
     `  demo app        http 127.0.0.1:${demo.app.httpPort}  h2c 127.0.0.1:${demo.app.grpcPort}  tcp 127.0.0.1:${demo.app.tcpPort}`,
     `  configs         envoy-configs/${CHAINS[chain].client}, envoy-configs/${CHAINS[chain].server} (--configs ${chain}); certs in ${path.relative(ROOT, CERTS)}/`,
+    ...(chain === "jwt" && jwks ? [
+      `  JWKS server     http://127.0.0.1:${jwks.port}/jwks (jwksUri http://jwks.local:15200/jwks, cluster outbound|15200||jwks.local)`,
+      `  valid token     curl -i -H 'Authorization: Bearer ${jwks.validToken()}' ${u.http}/hello`,
+      `  expired token   curl -i -H 'Authorization: Bearer ${jwks.expiredToken()}' ${u.http}/hello`,
+    ] : []),
     "",
     "sending a little traffic through both sidecars:",
   ].join("\n"));
   const failed = await sendTraffic(demo, chain);
   if (args.includes("--once")) {
     await demo.stop();
+    await jwks?.stop();
     console.log(failed ? `${failed} check(s) failed` : "all checks passed; stopped (--once)");
     return failed ? 1 : 0;
   }
@@ -167,6 +192,7 @@ export async function runDemo(args: string[], where: { root?: string; certDir?: 
     process.on("SIGTERM", onSignal);
   });
   await demo.stop();
+  await jwks?.stop();
   console.log("stopped");
   return failed ? 1 : 0;
 }

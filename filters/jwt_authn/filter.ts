@@ -14,10 +14,10 @@
 import { Context, RootContext, HeadersStatus, registerRootContext } from "../../shared/abi/context";
 import {
   HeaderMap, LogLevel, logEnabled, log, getHeaderPairs, removeHeader, addHeader, sendLocalResponse, continueStream,
-  StreamType, setEffectiveContext, setTickPeriodMillis, nowNanos, propertyPath, getPropertyString,
+  StreamType, setEffectiveContext, setTickPeriodMillis, nowNanos, propertyPath, getPropertyString, setProperty,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
-import { AuthnResult, writeAuthnResult } from "../../shared/authn/index";
+import { AuthnResult, writeAuthnResult, encodeAuthnResult, AUTHN_STATE_KEY } from "../../shared/authn/index";
 import { parseConfig, JwtAuthnConfig, Requirement, Provider } from "./config";
 import { Evaluator, KeySource, KeyState, Outcome, outputEdits, identityOf } from "./verifier";
 import { Jwks } from "./jwks";
@@ -30,6 +30,7 @@ import { Counters, bump } from "./counters";
 import { originTriggered } from "./legacy";
 
 const TICK_MS: u32 = 100;
+const AUTHN_PATH = propertyPath([AUTHN_STATE_KEY]);
 
 /** KeySource backed by this VM's remote-key state; one per evaluation of one stream. */
 class HostKeys extends KeySource {
@@ -286,7 +287,20 @@ export class JwtAuthnStream extends Context {
       if (e.remove) removeHeader(HeaderMap.RequestHeaders, e.name);
       else addHeader(HeaderMap.RequestHeaders, e.name, e.value);
     }
-    if (o.good.length > 0 || o.metadata.keys.length > 0) {
+    if (o.good.length == 1 && o.failuresRecorded == 0) {
+      // One verified token and nothing else: the record depends only on the token and its provider,
+      // so a token-cache hit writes the bytes it wrote the first time.
+      const g = o.good[0];
+      let bytes = g.jwt.memoState;
+      if (bytes === null || g.jwt.memoProvider != g.provider.index) {
+        const res = new AuthnResult();
+        res.tokens.push(identityOf(g));
+        res.metadata = o.metadata;
+        bytes = encodeAuthnResult(res);
+        g.jwt.memoState = bytes;
+      }
+      setProperty(AUTHN_PATH, bytes!);
+    } else if (o.good.length > 0 || o.metadata.keys.length > 0) {
       const res = new AuthnResult();
       for (let i = 0; i < o.good.length; i++) res.tokens.push(identityOf(o.good[i]));
       res.metadata = o.metadata;

@@ -28,6 +28,11 @@ export class Jwt {
   exp: u64 = 0;
   /** The payload carried an `exp` member (max_lifetime / require_expiration look at presence). */
   hasExp: bool = false;
+  // Per-provider memo of what a verified token always produces (the token-cache hit path reuses them):
+  // the payload with space_delimited_claims split, and the encoded wasm.jwt_authn bytes.
+  memoProvider: i32 = -1;
+  memoPayload: JsonValue | null = null;
+  memoState: ArrayBuffer | null = null;
 }
 
 function isImplementedAlg(alg: string): bool {

@@ -41,6 +41,8 @@ export class Outcome {
   metadata: JsonValue = JsonValue.object();
   /** Provider of the token whose failure decided a denial (-1: none / missing). */
   failedProvider: i32 = -1;
+  /** failed_status_in_metadata entries written (then metadata is not just the good tokens'). */
+  failuresRecorded: i32 = 0;
   get isPending(): bool { return this.pending >= 0; }
 }
 
@@ -177,6 +179,7 @@ export class Evaluator {
     st.set("code", JsonValue.fromNumber(<f64>(<i32>s)));
     st.set("message", JsonValue.fromString(statusText(s)));
     putMember(o.metadata, prov.failedStatusInMetadata, st);
+    o.failuresRecorded++;
   }
 
   private verifyToken(t: ExtractedToken, fixed: Provider | null, audiences: Array<string> | null, keys: KeySource, o: Outcome, used: Array<Provider | null>): Status {
@@ -231,7 +234,7 @@ export class Evaluator {
   private good(j: Jwt, p: Provider, t: ExtractedToken, o: Outcome): void {
     o.good.push(new GoodToken(j, p, t));
     if (p.headerInMetadata.length > 0) putMember(o.metadata, p.headerInMetadata, j.header);
-    if (p.payloadInMetadata.length > 0) putMember(o.metadata, p.payloadInMetadata, splitSpaceDelimitedClaims(j.payload, p.spaceDelimitedClaims));
+    if (p.payloadInMetadata.length > 0) putMember(o.metadata, p.payloadInMetadata, splitPayload(j, p));
   }
 }
 
@@ -239,6 +242,16 @@ function statusText(s: Status): string {
   return statusString(s);
 }
 import { statusString } from "./status";
+
+/** The payload with the provider's space_delimited_claims split, computed once per token and provider. */
+export function splitPayload(j: Jwt, p: Provider): JsonValue {
+  if (j.memoProvider != p.index || j.memoPayload === null) {
+    j.memoProvider = p.index;
+    j.memoPayload = splitSpaceDelimitedClaims(j.payload, p.spaceDelimitedClaims);
+    j.memoState = null;
+  }
+  return j.memoPayload!;
+}
 
 /** The handoff record for one verified token (shared/authn format). */
 export function identityOf(g: GoodToken): JwtIdentity {
@@ -248,7 +261,7 @@ export function identityOf(g: GoodToken): JwtIdentity {
   id.subject = g.jwt.sub;
   id.presenter = g.jwt.azp;
   id.audiences = g.jwt.audiences;
-  id.claims = splitSpaceDelimitedClaims(g.jwt.payload, g.provider.spaceDelimitedClaims);
+  id.claims = splitPayload(g.jwt, g.provider);
   if (g.provider.headerInMetadata.length > 0) id.header = g.jwt.header;
   return id;
 }

@@ -1,6 +1,7 @@
 import { JsonValue, parseJson } from "../codec/json";
 import { decodeStruct } from "../codec/protobuf";
 import { AuthnResult, JwtIdentity, encodeAuthnResult, decodeAuthnResult, authnReadError, splitSpaceDelimitedClaims, AUTHN_FORMAT_VERSION } from "./index";
+import { encodeAuthnResultPlain } from "./result";
 import { encodeStruct } from "../codec/protobuf";
 
 function obj(text: string): JsonValue { return parseJson(text).value!; }
@@ -28,8 +29,14 @@ describe("wasm.jwt_authn format v1", () => {
     b.claims = obj('{"iss":"https://b","sub":"bob","scope":["r","w"],"nested":{"k":"v"}}');
     b.header = obj('{"alg":"RS256"}');
     r.tokens.push(a); r.tokens.push(b);
-    r.metadata = obj('{"payload":{"iss":"https://b"}}');
+    r.metadata = JsonValue.object().set("payload", b.claims);
     const bytes = encodeAuthnResult(r);
+    // Shared claims bytes are reused: the output is still exactly encodeStruct's.
+    const plain = encodeAuthnResultPlain(r);
+    expect(bytes.byteLength).toBe(plain.byteLength);
+    let same = true;
+    for (let i = 0; i < bytes.byteLength; i++) if (load<u8>(changetype<usize>(bytes) + i) != load<u8>(changetype<usize>(plain) + i)) same = false;
+    expect(same).toBe(true);
     // The Struct a non-AssemblyScript reader sees: the identity is the last verified token.
     const s = decodeStruct(bytes)!;
     expect(s.getNumber("version")).toBe(1.0);
@@ -52,7 +59,7 @@ describe("wasm.jwt_authn format v1", () => {
     expect(id.claim(["scope"])!.toString()).toBe('["r","w"]');
     expect(id.claim(["nested", "missing"])).toBeNull();
     expect(id.claim(["sub", "x"])).toBeNull();
-    expect(d.metadata.toString()).toBe('{"payload":{"iss":"https://b"}}');
+    expect(d.metadata.get("payload")!.getString("sub")).toBe("bob");
   });
   it("principal needs both iss and sub (Istio request.auth.principal)", () => {
     const t = new JwtIdentity();

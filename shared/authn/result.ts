@@ -29,7 +29,7 @@
 // Written when the request continues and something verified or a failed status was recorded
 // (allow_missing_or_failed); absent when no token was presented.
 import { JsonValue, JsonKind } from "../codec/json";
-import { encodeStruct, decodeStruct } from "../codec/protobuf";
+import { encodeStruct, decodeStruct, ProtoWriter } from "../codec/protobuf";
 import { getPropertyBytes, setProperty, propertyPath, WasmResult } from "../abi/host";
 
 /** Filter-state name (Envoy key `wasm.jwt_authn`). */
@@ -97,6 +97,106 @@ function identityFields(obj: JsonValue, t: JwtIdentity, withProvider: bool): voi
 
 /** The filter-state bytes (deterministic Struct). */
 export function encodeAuthnResult(r: AuthnResult): ArrayBuffer {
+  const root = JsonValue.object();
+  const id = r.identity;
+  if (id !== null) identityFields(root, id, true);
+  root.set("metadata", r.metadata);
+  const list = JsonValue.array();
+  for (let i = 0; i < r.tokens.length; i++) {
+    const o = JsonValue.object();
+    identityFields(o, r.tokens[i], true);
+    list.push(o);
+  }
+  root.set("tokens", list);
+  root.set("version", JsonValue.fromNumber(<f64>r.version));
+  return encodeShared(root, new Memo());
+}
+
+// The same JsonValue (a token's claims) appears up to three times in the record (claims,
+// tokens[i].claims, metadata.<payload_in_metadata>): its Struct bytes are encoded once and reused.
+// Output is byte-for-byte what encodeStruct(root) gives (same deterministic key order).
+class Memo {
+  objs: Array<JsonValue> = new Array<JsonValue>();
+  bytes: Array<ArrayBuffer> = new Array<ArrayBuffer>();
+}
+
+function structOnce(v: JsonValue, memo: Memo): ArrayBuffer {
+  for (let i = 0; i < memo.objs.length; i++) if (memo.objs[i] === v) return memo.bytes[i];
+  const b = encodeStruct(v);
+  memo.objs.push(v);
+  memo.bytes.push(b);
+  return b;
+}
+
+function writeValueShared(w: ProtoWriter, v: JsonValue, memo: Memo): void {
+  switch (v.kind) {
+    case JsonKind.Null: w.uint64(1, 0); break;
+    case JsonKind.Number: w.double(2, v.num); break;
+    case JsonKind.String: w.string(3, v.str); break;
+    case JsonKind.Bool: w.bool(4, v.bool); break;
+    case JsonKind.Object: w.bytes(5, structOnce(v, memo)); break;
+    default: {
+      const l = new ProtoWriter(64);
+      for (let i = 0; i < v.items.length; i++) {
+        const e = new ProtoWriter(16);
+        writeValueShared(e, v.items[i], memo);
+        l.message(1, e);
+      }
+      w.message(6, l);
+    }
+  }
+}
+
+function byteLess(a: string, b: string): bool {
+  // Record keys are ASCII: UTF-16 order is byte order.
+  return a < b;
+}
+
+function asciiKeys(o: JsonValue): bool {
+  for (let i = 0; i < o.keys.length; i++) {
+    const k = o.keys[i];
+    for (let j = 0; j < k.length; j++) if (k.charCodeAt(j) >= 0x80) return false;
+  }
+  return true;
+}
+
+function encodeShared(obj: JsonValue, memo: Memo): ArrayBuffer {
+  const n = obj.keys.length;
+  const order = new Array<i32>(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 1; i < n; i++) {
+    const k = order[i];
+    let j = i - 1;
+    while (j >= 0 && byteLess(obj.keys[k], obj.keys[order[j]])) { order[j + 1] = order[j]; j--; }
+    order[j + 1] = k;
+  }
+  const w = new ProtoWriter(256);
+  for (let i = 0; i < n; i++) {
+    const idx = order[i];
+    const entry = new ProtoWriter(32);
+    entry.string(1, obj.keys[idx]);
+    const value = new ProtoWriter(16);
+    const v = obj.items[idx];
+    // The record's own objects (root is this call; tokens[] entries) go through here too.
+    if (v.kind == JsonKind.Array && obj.keys[idx] == "tokens") {
+      const l = new ProtoWriter(64);
+      for (let t = 0; t < v.items.length; t++) {
+        const e = new ProtoWriter(16);
+        e.bytes(5, encodeShared(v.items[t], memo));
+        l.message(1, e);
+      }
+      value.message(6, l);
+    } else if (v.kind == JsonKind.Object && obj.keys[idx] == "metadata" && asciiKeys(v)) {
+      value.bytes(5, encodeShared(v, memo));
+    } else writeValueShared(value, v, memo);
+    entry.message(2, value);
+    w.message(1, entry);
+  }
+  return w.finish();
+}
+
+/** encodeStruct of the same record, for the spec that checks encodeAuthnResult against it. */
+export function encodeAuthnResultPlain(r: AuthnResult): ArrayBuffer {
   const root = JsonValue.object();
   const id = r.identity;
   if (id !== null) identityFields(root, id, true);

@@ -69,7 +69,7 @@ export class JwtSidecar {
 
   /** One request; when the filter stops (JWKS fetch), waits up to `waitMs` for it to continue or reply. */
   async request(req: HeaderList, opts: { path?: string; method?: string; worker?: number; waitMs?: number; info?: Partial<StreamInfo> } = {}): Promise<Result> {
-    const si = makeStreamInfo({ ...opts.info, filterState: new Map() });
+    const si = makeStreamInfo({ ...opts.info, filterState: opts.info?.filterState ?? new Map() });
     const cb = new FakeHttpCallbacks(si);
     const request: HeaderList = [[":authority", "example.com"], [":path", opts.path ?? "/"], [":method", opts.method ?? "GET"], [":scheme", "http"], ["x-forwarded-proto", "http"], ...req];
     cb.reqHeaders = request;

@@ -28,6 +28,8 @@ export interface SidecarDemoOptions {
   echoLogFrom?: number;
   /** Bootstrap file names under envoy-configs/ (default client-sidecar.yaml / server-sidecar.yaml). */
   configs?: { client: string; server: string };
+  /** Extra port remaps for the server sidecar's clusters (e.g. the JWKS server of jwt-server-sidecar.yaml: 15200). */
+  serverPorts?: Record<number, number>;
 }
 
 export interface SidecarDemo {
@@ -65,7 +67,7 @@ export async function startSidecarDemo(o: SidecarDemoOptions): Promise<SidecarDe
     const eph = (ports: number[]) => Object.fromEntries(ports.map((p) => [p, 0]));
     server = await startProxy({
       bootstrap: serverBoot, stats: o.stats(serverBoot.statsTags), runtime: o.runtime, workers: o.workers, log: serverLog,
-      portMap: o.ephemeral ? { ...eph([15006, 15007, 15100]), 8080: app.httpPort, 8081: app.grpcPort, 9000: app.tcpPort } : undefined,
+      portMap: o.ephemeral ? { ...eph([15006, 15007, 15100]), 8080: app.httpPort, 8081: app.grpcPort, 9000: app.tcpPort, ...o.serverPorts } : o.serverPorts,
     });
     client = await startProxy({
       bootstrap: clientBoot, stats: o.stats(clientBoot.statsTags), runtime: o.runtime, workers: o.workers, log: clientLog,
