@@ -486,6 +486,31 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
       assert.equal(cpp.metrics["jwt_authn.allowed"], 2, JSON.stringify(cpp.metrics));
       assert.equal(cpp.metrics["jwt_authn.denied"], 2);
     });
+
+    test("JWT remote_jwks through proxy_http_call: the request waits for the scripted JWKS answer, then continues; a failed fetch is 401 Jwks remote fetch is failed", async () => {
+      const token = mintToken({ iss: ISS, sub: "alice", exp: nowS() + 600 });
+      const config = JWT_CONFIG({ remote_jwks: { http_uri: { uri: "https://idp.example.com/keys", cluster: "idp", timeout: "1s" } } });
+      const streams = [{ events: stream(request("GET", "/data", [["authorization", `Bearer ${token}`]])) }, { events: stream(request("GET", "/data", [["authorization", `Bearer ${token}`]])) }];
+      const up = await both({ module: jwt, clusters: ["idp"], plugins: [{ name: "jwt", rootId: "jwt_authn", configuration: config }], streams,
+        httpResponses: { idp: { headers: [[":status", "200"], ["content-type", "application/json"]], body: JWKS, trailers: [] } } });
+      compare(up.cpp, up.ts);
+      assert.deepEqual(up.cpp.streams.map((s) => s.actions), up.ts.streams.map((s) => s.actions));
+      // first request: stopped during the fetch, resumed by continueDecoding; the second finds the keys cached
+      assert.equal(up.cpp.streams[0].statuses[0], "StopAllIterationAndWatermark");
+      assert.deepEqual(up.cpp.streams[0].actions, ["continueDecoding"]);
+      assert.equal(up.cpp.streams[1].statuses[0], "Continue");
+      assert.deepEqual(hdr(up.cpp, 0, "x-jwt-sub"), ["alice"]);
+      assert.equal(up.cpp.metrics["jwt_authn.jwks_fetch_success"], 1, JSON.stringify(up.cpp.metrics));
+      assert.equal(up.cpp.metrics["jwt_authn.allowed"], 2);
+      // no answer: Envoy's onFailure (reset); jwt_verify_lib JwksFetchFail text, 401 with invalid_token
+      const down = await both({ module: jwt, clusters: ["idp"], plugins: [{ name: "jwt", rootId: "jwt_authn", configuration: config }], streams: streams.slice(0, 1) });
+      compare(down.cpp, down.ts);
+      const lr = down.cpp.streams[0].local_reply!;
+      assert.equal(lr?.status, 401, JSON.stringify(down.cpp.streams[0]));
+      assert.equal(lr.body, "Jwks remote fetch is failed");
+      assert.equal(lr.details, "jwt_authn_access_denied{Jwks_remote_fetch_is_failed}");
+      assert.equal(down.cpp.metrics["jwt_authn.jwks_fetch_failed"], 1);
+    });
   });
 
   describe("linear memory stays flat over 100k streams per filter under cpp-host (after 1k warm-up streams)", () => {
