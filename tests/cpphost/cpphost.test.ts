@@ -427,11 +427,18 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const KID = "cpphost-es256";
     const ISS = "https://issuer.example.com";
-    const JWKS = JSON.stringify({ keys: [{ ...publicKey.export({ format: "jwk" }), kid: KID, alg: "ES256", use: "sig" }] });
-    const mintToken = (claims: Record<string, unknown>) => {
-      const h = Buffer.from(JSON.stringify({ alg: "ES256", typ: "JWT", kid: KID })).toString("base64url");
+    // and an RS256 key: RSA verification (e = 65537) is the cheaper one under the WAMR interpreter
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const RSA_KID = "cpphost-rs256";
+    const JWKS = JSON.stringify({ keys: [
+      { ...publicKey.export({ format: "jwk" }), kid: KID, alg: "ES256", use: "sig" },
+      { ...rsa.publicKey.export({ format: "jwk" }), kid: RSA_KID, alg: "RS256", use: "sig" },
+    ] });
+    const mintToken = (claims: Record<string, unknown>, alg: "ES256" | "RS256" = "ES256") => {
+      const h = Buffer.from(JSON.stringify({ alg, typ: "JWT", kid: alg === "ES256" ? KID : RSA_KID })).toString("base64url");
       const p = Buffer.from(JSON.stringify(claims)).toString("base64url");
-      const sig = sign("sha256", Buffer.from(`${h}.${p}`), { key: privateKey, dsaEncoding: "ieee-p1363" }).toString("base64url");
+      const key = alg === "ES256" ? { key: privateKey, dsaEncoding: "ieee-p1363" as const } : rsa.privateKey;
+      const sig = sign("sha256", Buffer.from(`${h}.${p}`), key).toString("base64url");
       return `${h}.${p}.${sig}`;
     };
     const nowS = () => Math.floor(Date.now() / 1000);
@@ -510,6 +517,55 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
       assert.equal(lr.body, "Jwks remote fetch is failed");
       assert.equal(lr.details, "jwt_authn_access_denied{Jwks_remote_fetch_is_failed}");
       assert.equal(down.cpp.metrics["jwt_authn.jwks_fetch_failed"], 1);
+    });
+
+    describe("linear memory stays flat under cpp-host with their configurations (after 1k warm-up streams)", () => {
+      const flat = async (title: string, sc: Scenario, decided: (r: R) => void) => {
+        const r = await runCppHost(driver, sc);
+        assert.equal(r.error, "", `${title}: ${r.errors.join("; ")}`);
+        decided(r);
+        assert.ok(r.memory.before > 0);
+        assert.equal(r.memory.after, r.memory.before, `${title}: grew from ${r.memory.before} to ${r.memory.after} bytes`);
+      };
+      const K = 1_000;
+      const rbacSc = (config: string, p: string, repeat: number): Scenario => ({ module: rbac, plugins: [{ name: "rbac", rootId: "rbac", configuration: config }],
+        streams: [{ repeat: repeat + K, warmup: K, events: stream(request("GET", p)), streamInfo: conn(mtls) }] });
+      test("rbac, Envoy config: 100k allowed streams", () => flat("allowed", rbacSc(ENVOY_RBAC, "/api/items", 100_000), (r) => allowed(r, 0)));
+      test("rbac, Envoy config: 100k denied streams (403 local reply)", () => flat("denied", rbacSc(ENVOY_RBAC, "/other", 100_000), (r) => denied403(r, 0, "none")));
+      test("rbac, Istio AuthorizationPolicy: 100k streams denied by the DENY policy", () =>
+        flat("istio", rbacSc(ISTIO_RBAC, "/admin/users", 100_000), (r) => denied403(r, 0, "ns[default]-policy[deny-admin]-rule[0]")));
+      test("rbac_tcp: 100k denied connections (closed)", () => flat("tcp", {
+        module: rbac, plugins: [{ name: "rbac", rootId: "rbac_tcp", kind: "network", configuration: JSON.stringify({ stat_prefix: "tcp.", rules: { action: "ALLOW", policies: {} } }) }],
+        streams: [{ kind: "tcp", repeat: 100_000 + K, warmup: K, streamInfo: conn(mtls, ""),
+          events: [{ on: "new_connection" }, { on: "downstream_data", data: "68656c6c6f" }, { on: "downstream_close" }] }],
+      }, (r) => assert.ok(r.streams[0].actions.includes("closeDownstream"), r.streams[0].actions.join(", "))));
+      const jwtSc = (token: string | null, repeat: number, cache: boolean): Scenario => ({
+        module: jwt, plugins: [{ name: "jwt", rootId: "jwt_authn", configuration: JSON.stringify({
+          ...JSON.parse(JWT_CONFIG({ local_jwks: { inline_string: JWKS } })),
+          ...(cache ? { providers: { p1: { ...JSON.parse(JWT_CONFIG({ local_jwks: { inline_string: JWKS } })).providers.p1, jwt_cache_config: { jwt_cache_size: 100 } } } } : {}),
+        }) }],
+        streams: [{ repeat: repeat + K, warmup: K, events: stream(request("GET", "/data", token ? [["authorization", `Bearer ${token}`]] : [])) }],
+      });
+      test("jwt_authn: 100k streams with a valid token served from the verified-token cache (jwt_cache_config)", () =>
+        flat("cached", jwtSc(mintToken({ iss: ISS, sub: "alice", exp: nowS() + 3600 }, "RS256"), 100_000, true), (r) => {
+          assert.equal(r.streams[0].local_reply, null);
+          assert.deepEqual(hdr(r, 0, "x-jwt-sub"), ["alice"]);
+          assert.ok(r.metrics["jwt_authn.jwt_cache_hit"] >= 100_000, JSON.stringify(r.metrics));
+        }));
+      // Fewer streams where each one verifies a signature (RS256 ~1.6 ms per stream in WAMR's interpreter)
+      test("jwt_authn: 5k streams each verifying an RS256 signature (no cache; 100k would take minutes in WAMR's interpreter)", () =>
+        flat("verified", jwtSc(mintToken({ iss: ISS, sub: "alice", exp: nowS() + 3600 }, "RS256"), 5_000, false), (r) => {
+          assert.equal(r.streams[0].local_reply, null);
+          assert.equal(r.metrics["jwt_authn.allowed"], 6_000);
+        }));
+      test("jwt_authn: 20k streams with an expired token (401 local reply; 100k too slow on this 2-core machine)", () =>
+        flat("expired", jwtSc(mintToken({ iss: ISS, sub: "alice", exp: nowS() - 3600 }), 20_000, false), (r) => {
+          assert.equal(r.streams[0].local_reply?.body, "Jwt is expired");
+        }));
+      test("jwt_authn: 100k streams without a token under allow_missing", () =>
+        flat("missing", { ...jwtSc(null, 100_000, false), streams: [{ repeat: 100_000 + K, warmup: K, events: stream(request("GET", "/public/x")) }] }, (r) => {
+          assert.equal(r.streams[0].local_reply, null);
+        }));
     });
   });
 
