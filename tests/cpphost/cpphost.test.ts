@@ -323,6 +323,7 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
       assert.deepEqual(cpp.streams.map((s) => s.filter_state), ts.streams.map((s) => s.filter_state));
       assert.deepEqual(cpp.streams.map((s) => s.statuses), ts.streams.map((s) => s.statuses));
       assert.deepEqual(cpp.metrics, ts.metrics);
+      assert.deepEqual(cpp.logs, ts.logs);
     };
     const fs = (r: R, i: number, key: string) => {
       const v = r.streams[i].filter_state[key];
@@ -421,6 +422,34 @@ describe("cpp-host (proxy-wasm-cpp-host + WAMR)", { skip }, () => {
       // network RBAC statistics live under <stat_prefix>.rbac.
       assert.equal(cpp.metrics["tcp.rbac.allowed"], 1, JSON.stringify(cpp.metrics));
       assert.equal(cpp.metrics["tcp.rbac.denied"], 1);
+    });
+
+    test("RBAC over TCP, Istio AuthorizationPolicy: the client forwarded; a plaintext peer and a DENY-listed port closed", async () => {
+      // TCP-valid fields only: a DENY rule with HTTP-only fields (paths) would be widened to deny every
+      // connection on a TCP listener (istiod's builder; C.9 in tests/rbac/istio.test.ts)
+      const config = JSON.stringify({ authorization_policies: [
+        { metadata: { name: "allow-client", namespace: "default" }, spec: { rules: [{ from: [{ source: { principals: ["cluster.local/ns/default/sa/client"] } }] }] } },
+        { metadata: { name: "deny-9001", namespace: "default" }, spec: { action: "DENY", rules: [{ to: [{ operation: { ports: ["9001"] } }] }] } },
+      ] });
+      const events: ScenarioEvent[] = [{ on: "new_connection" }, { on: "downstream_data", data: Buffer.from("hello").toString("hex") }, { on: "upstream_data", data: Buffer.from("world").toString("hex") }, { on: "downstream_close" }];
+      const { cpp, ts } = await both({ module: rbac, plugins: [{ name: "rbac", rootId: "rbac_tcp", kind: "network", configuration: config }],
+        streams: [
+          { kind: "tcp", events, streamInfo: conn({ ...mtls, destination: "10.0.0.9:9000" }, "") },
+          { kind: "tcp", events, streamInfo: conn({ destination: "10.0.0.9:9000" }, "") },
+          { kind: "tcp", events, streamInfo: conn({ ...mtls, destination: "10.0.0.9:9001" }, "") },
+        ] });
+      compare(cpp, ts);
+      const norm = (a: string[]) => a.map((x) => (x === "close" ? "closeDownstream" : x));
+      assert.deepEqual(cpp.streams.map((s) => s.actions), ts.streams.map((s) => norm(s.actions)));
+      assert.deepEqual(cpp.streams[0].actions, ["forward_upstream 68656c6c6f", "forward_downstream 776f726c64"]);
+      for (const i of [1, 2]) {
+        assert.ok(cpp.streams[i].actions.includes("closeDownstream"), `${i}: ${cpp.streams[i].actions.join(", ")}`);
+        assert.ok(!cpp.streams[i].actions.some((a) => a.startsWith("forward_upstream")), `${i}: ${cpp.streams[i].actions.join(", ")}`);
+      }
+      // istiod's TCP filters use the stat prefix "tcp."; the DENY filter runs before the ALLOW filter:
+      // the client passes both (2 allowed), the plaintext peer passes DENY and fails ALLOW (1 + 1), port 9001 stops at DENY (1)
+      assert.equal(cpp.metrics["tcp.rbac.allowed"], 3, JSON.stringify(cpp.metrics));
+      assert.equal(cpp.metrics["tcp.rbac.denied"], 2);
     });
 
     // JWT: an ES256 key minted here by node:crypto, served inline (local_jwks), tokens signed by node:crypto.
