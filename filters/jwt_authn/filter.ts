@@ -63,6 +63,12 @@ export class JwtAuthnRoot extends RootContext {
   caches: Array<JwtCache | null> = new Array<JwtCache | null>();
   waiters: Array<Waiter> = new Array<Waiter>();
 
+  /** Envoy's config check (proxy_validate_configuration): the same pure parser, no counters, caches or fetches. */
+  onValidateConfiguration(size: u32): bool {
+    const r = parseConfig(this.pluginConfiguration(size));
+    return r.config !== null ? true : this.configError(r.field, r.why);
+  }
+
   onConfigure(size: u32): bool {
     const r = parseConfig(this.pluginConfiguration(size));
     if (r.config === null) return this.configError(r.field, r.why);

@@ -231,6 +231,12 @@ class RbacRoot extends RootContext {
   outputs: Array<StageOutputs> = new Array<StageOutputs>();
   forTCP: bool = false;
 
+  /** Envoy's config check (proxy_validate_configuration): the same pure parser, no metrics or state. */
+  onValidateConfiguration(size: u32): bool {
+    const r = parseRbacConfig(this.pluginConfiguration(size), this.forTCP);
+    return r.config !== null ? true : this.configError(r.field, r.why);
+  }
+
   onConfigure(size: u32): bool {
     const r = parseRbacConfig(this.pluginConfiguration(size), this.forTCP);
     if (r.config === null) return this.configError(r.field, r.why);

@@ -46,7 +46,16 @@ function load(file: string, rootId: string, config: string) {
   return { x, calls, logs };
 }
 
-const ROOTS: Record<string, string[]> = { peer_metadata: ["peer_metadata", "peer_metadata_tcp"], istio_stats: ["istio_stats", "istio_stats_tcp"] };
+const ROOTS: Record<string, string[]> = { peer_metadata: ["peer_metadata", "peer_metadata_tcp"], istio_stats: ["istio_stats", "istio_stats_tcp"], rbac: ["rbac", "rbac_tcp"] };
+/**
+ * A valid configuration per root whose onConfigure has side effects to tell apart: `{}` unless the
+ * root needs more (Envoy's HTTP RBAC without rules enforces nothing and keeps no engine; the network
+ * filter requires stat_prefix).
+ */
+const VALID: Record<string, string> = {
+  rbac: '{"rules":{"action":"ALLOW","policies":{}}}',
+  rbac_tcp: '{"stat_prefix":"tcp.","rules":{"action":"ALLOW","policies":{}}}',
+};
 
 test("the check sees what onConfigure does (metrics, node read) and proxy_validate_configuration does not", () => {
   assert.ok(shipped.length > 0, "dist/ has modules");
@@ -54,12 +63,13 @@ test("the check sees what onConfigure does (metrics, node read) and proxy_valida
     const name = f.replace(/\.wasm$/, "");
     for (const rootId of ROOTS[name] ?? [name]) {
       const file = path.join(root, "dist", f);
-      const v = load(file, rootId, "{}");
-      assert.equal(v.x.proxy_validate_configuration(1, 2), 1, `${f} ${rootId}: {} is valid`);
+      const valid = VALID[rootId] ?? "{}";
+      const v = load(file, rootId, valid);
+      assert.equal(v.x.proxy_validate_configuration(1, valid.length), 1, `${f} ${rootId}: ${valid} is valid`);
       const sideEffects = v.calls.filter((c) => !["proxy_get_buffer_bytes", "proxy_log", "proxy_get_log_level"].includes(c));
       assert.deepEqual(sideEffects, [], `${f} ${rootId}: validation made host calls`);
-      const c = load(file, rootId, "{}");
-      c.x.proxy_on_configure(1, 2);
+      const c = load(file, rootId, valid);
+      c.x.proxy_on_configure(1, valid.length);
       assert.ok(c.calls.some((n) => n === "proxy_get_property" || n === "proxy_define_metric"), `${f} ${rootId}: onConfigure reads the node or defines metrics`);
       const bad = "{\"no_such_field\": 1}";
       const b = load(file, rootId, bad);
