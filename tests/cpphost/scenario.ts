@@ -144,13 +144,16 @@ export async function runCppHost(driver: string, sc: Scenario): Promise<Report> 
   };
   const rootProps: Record<string, unknown> = {};
   const eventProps: Array<Array<Record<string, unknown>>> = streams.map((s) => s.events.map(() => ({})));
+  // Property discovery runs each stream once; the repeated (memory, bench) run follows once nothing
+  // is missing, so a 100k-stream scenario runs in full once instead of once per discovery round.
+  let probing = streams.some((s) => (s.repeat ?? 1) > 1);
   for (let round = 0; ; round++) {
     const input = {
       module: sc.module, vm_id: sc.vmId ?? "", vm_config: sc.vmConfig ?? "", workers: sc.workers ?? 1, log_level: sc.logLevel ?? 2,
       plugins: sc.plugins.map((p) => ({ name: p.name, root_id: p.rootId, configuration: p.configuration ?? "", kind: p.kind ?? "http" })),
       root_props: rootProps, clusters: sc.clusters ?? ["backend"], http_responses: sc.httpResponses ?? {}, ticks: sc.ticks ?? 0,
       streams: streams.map((s, i) => ({
-        plugin: s.plugin ?? 0, worker: s.worker ?? 0, kind: s.kind ?? "http", repeat: s.repeat ?? 1, warmup: s.warmup ?? 1,
+        plugin: s.plugin ?? 0, worker: s.worker ?? 0, kind: s.kind ?? "http", repeat: probing ? 1 : s.repeat ?? 1, warmup: s.warmup ?? 1,
         allow_on_headers_stop_iteration: s.allowOnHeadersStopIteration ?? false,
         filter_state: s.filterState ?? {}, upstream_filter_state: s.upstreamFilterState ?? {},
         events: s.events.map((e, j) => ({ ...e, props: eventProps[i][j] })),
@@ -177,7 +180,8 @@ export async function runCppHost(driver: string, sc: Scenario): Promise<Report> 
         added++;
       }
     });
-    if (!added || round >= 5) {
+    if (probing && (!added || round >= 5)) { probing = false; continue; }
+    if (!added || round >= 6) {
       const metrics: Record<string, number> = {};
       for (const [k, v] of Object.entries(r.metrics ?? {})) metrics[k] = (v as any).value;
       return {

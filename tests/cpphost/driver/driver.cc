@@ -206,6 +206,7 @@ struct Stream {
   MutableBuffer body_buffer;
   WasmBufferType body_type = WasmBufferType::HttpRequestBody;
   bool local_reply_sent = false;
+  bool local_reply_encoded = false; // the reply has been run through this filter's encoder side
   std::string local_reply_json;
   std::vector<std::string> statuses;
   std::vector<std::string> actions;
@@ -729,10 +730,10 @@ void runStream(Stream &s, Plugin &p, int worker, bool memory_only) {
     }
     answerCalls();
     if (s.local_reply_sent && s.local_reply_json.size() && !memory_only) {
-      // run it once through the filter's encoder side
-      static std::set<Stream *> ran;
-      if (!ran.count(&s)) {
-        ran.insert(&s);
+      // run it once through the filter's encoder side (a flag per stream: successive streams may
+      // reuse one address, so a set of Stream pointers skipped every reply after the first)
+      if (!s.local_reply_encoded) {
+        s.local_reply_encoded = true;
         json::Value reply = json::Parser(s.local_reply_json).parse();
         s.event = static_cast<int>(i);
         runLocalReplyThroughFilter(s, reply);
