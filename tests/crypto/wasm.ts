@@ -1,44 +1,12 @@
-// Loads build/fixtures/crypto.wasm (tests/fixtures/crypto/index.ts) and wraps its verifiers so
-// tests and the bench pass Uint8Arrays. Every input is copied into a pinned ArrayBuffer made by the
-// module's alloc() and released afterwards. A trap (abort -> proc_exit) surfaces as a thrown Error,
-// which the tests treat as a failure: the module must never trap on any input.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+// Wraps build/fixtures/crypto.wasm (tests/fixtures/crypto/index.ts)'s verifiers so tests and the
+// bench pass Uint8Arrays; loading, input copies and trap handling are tests/fixtures/wasm.ts's.
+import { FixtureWasm } from "../fixtures/wasm";
 
 export const enum Hash { SHA256 = 0, SHA384 = 1, SHA512 = 2 }
 export const enum Curve { P256 = 0, P384 = 1, P521 = 2 }
 
-export class CryptoWasm {
-  private x: any;
-  private mem: WebAssembly.Memory;
-
-  constructor(file = path.join(process.cwd(), "build", "fixtures", "crypto.wasm")) {
-    const module = new WebAssembly.Module(readFileSync(file));
-    const imports: any = { wasi_unstable: { proc_exit: (c: number) => { throw new Error(`crypto.wasm trapped (proc_exit ${c})`); } } };
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (!imports[imp.module]?.[imp.name]) throw new Error(`crypto.wasm has an unexpected import ${imp.module}.${imp.name}`);
-    }
-    const inst = new WebAssembly.Instance(module, imports);
-    this.x = inst.exports;
-    this.mem = inst.exports.memory as WebAssembly.Memory;
-  }
-
-  get exports(): any { return this.x; }
-  memoryBytes(): number { return this.mem.buffer.byteLength; }
-
-  /** Copies bytes into a fresh pinned ArrayBuffer in linear memory; returns its pointer. */
-  put(bytes: Uint8Array): number {
-    const p = this.x.alloc(bytes.length) >>> 0;
-    new Uint8Array(this.mem.buffer, p, bytes.length).set(bytes);
-    return p;
-  }
-  read(p: number, n: number): Uint8Array { return new Uint8Array(this.mem.buffer, p >>> 0, n).slice(); }
-
-  /** Runs fn with every input placed in linear memory, then frees them. */
-  with<T>(inputs: Uint8Array[], fn: (...ptrs: number[]) => T): T {
-    const ptrs = inputs.map((b) => this.put(b));
-    try { return fn(...ptrs); } finally { for (const p of ptrs) this.x.free(p); }
-  }
+export class CryptoWasm extends FixtureWasm {
+  constructor(file?: string) { super("crypto", file); }
 
   digest(alg: Hash, data: Uint8Array): Uint8Array {
     const len = alg === Hash.SHA256 ? 32 : alg === Hash.SHA384 ? 48 : 64;
