@@ -103,31 +103,37 @@ function sourcedMetadataAt(m: Msg, name: string): Matcher | null {
   return out;
 }
 
+/** `any: true` (Permission.any / Principal.any); Envoy's validation refuses false. */
+function anyAt(m: Msg): Matcher | null {
+  if (!m.bool("any", false)) { m.fail("any", "must be true"); return null; }
+  return Matcher.any();
+}
+
+/** A HeaderMatcher rule (Permission.header / Principal.header). */
+function headerAt(m: Msg, name: string): Matcher | null {
+  const h = m.msg(name);
+  if (h === null) return null;
+  const hm = parseHeaderMatcher(h);
+  if (hm === null) return null;
+  const out = new Matcher(MatchKind.Header);
+  out.header = hm;
+  return out;
+}
+
 export function parsePermission(m: Msg, depth: i32): Matcher | null {
   if (depth > MAX_DEPTH) { m.fail("", "rules nested deeper than " + MAX_DEPTH.toString() + " levels"); return null; }
   const k = oneOf(m, PERMISSION_RULES, "a Permission");
   if (k.length == 0) return null;
   if (k == "and_rules") return setList(m, k, "rules", false, depth, MatchKind.And);
   if (k == "or_rules") return setList(m, k, "rules", false, depth, MatchKind.Or);
-  if (k == "any") {
-    if (!m.bool("any", false)) { m.fail("any", "must be true"); return null; }
-    return Matcher.any();
-  }
+  if (k == "any") return anyAt(m);
   if (k == "not_rule") {
     const n = m.msg(k);
     if (n === null) return null;
     const c = parsePermission(n, depth + 1);
     return c === null ? null : Matcher.not(c);
   }
-  if (k == "header") {
-    const h = m.msg(k);
-    if (h === null) return null;
-    const hm = parseHeaderMatcher(h);
-    if (hm === null) return null;
-    const out = new Matcher(MatchKind.Header);
-    out.header = hm;
-    return out;
-  }
+  if (k == "header") return headerAt(m, k);
   if (k == "url_path") return pathMatcher(m, k);
   if (k == "destination_ip") return cidrAt(m, k, MatchKind.DestinationIp);
   if (k == "destination_port") {
@@ -186,10 +192,7 @@ export function parsePrincipal(m: Msg, depth: i32): Matcher | null {
   if (k.length == 0) return null;
   if (k == "and_ids") return setList(m, k, "ids", true, depth, MatchKind.And);
   if (k == "or_ids") return setList(m, k, "ids", true, depth, MatchKind.Or);
-  if (k == "any") {
-    if (!m.bool("any", false)) { m.fail("any", "must be true"); return null; }
-    return Matcher.any();
-  }
+  if (k == "any") return anyAt(m);
   if (k == "not_id") {
     const n = m.msg(k);
     if (n === null) return null;
@@ -209,15 +212,7 @@ export function parsePrincipal(m: Msg, depth: i32): Matcher | null {
   // source_ip is the deprecated spelling of direct_remote_ip (Envoy treats them alike).
   if (k == "source_ip" || k == "direct_remote_ip") return cidrAt(m, k, MatchKind.DirectRemoteIp);
   if (k == "remote_ip") return cidrAt(m, k, MatchKind.RemoteIp);
-  if (k == "header") {
-    const h = m.msg(k);
-    if (h === null) return null;
-    const hm = parseHeaderMatcher(h);
-    if (hm === null) return null;
-    const out = new Matcher(MatchKind.Header);
-    out.header = hm;
-    return out;
-  }
+  if (k == "header") return headerAt(m, k);
   if (k == "url_path") return pathMatcher(m, k);
   if (k == "metadata") return metadataAt(m, k);
   if (k == "sourced_metadata") return sourcedMetadataAt(m, k);
