@@ -3,7 +3,7 @@
 // suite's denial counters per provider (`provider.<name>.denied`) and per reason (`denied.<reason>`)
 // so an operator can see why requests fail (envoyproxy/envoy#15405 asks for this upstream).
 // Wasm metrics appear in Envoy as `wasmcustom.<name>`.
-import { defineMetric, incrementMetric, MetricType } from "../../shared/abi/host";
+import { defineMetric, bumpCounter, MetricType } from "../../shared/abi/host";
 import { Status, statusCounterName } from "./status";
 
 const REASONS = ["jwt_missing", "jwt_not_yet_valid", "jwt_expired", "jwt_unknown_issuer", "jwt_audience_not_allowed",
@@ -35,14 +35,11 @@ export class Counters {
   }
 
   deny(s: Status, provider: i32, legacy: bool): void {
-    bump(this.denied, 1);
+    bumpCounter(this.denied, 1);
     const name = legacy ? "origin_authentication_failed" : statusCounterName(s);
     const i = REASONS.indexOf(name);
-    bump(this.reasons[i >= 0 ? i : REASONS.length - 1], 1);
-    if (provider >= 0 && provider < this.providers.length) bump(this.providers[provider], 1);
+    bumpCounter(this.reasons[i >= 0 ? i : REASONS.length - 1], 1);
+    if (provider >= 0 && provider < this.providers.length) bumpCounter(this.providers[provider], 1);
   }
 }
 
-export function bump(id: u32, n: i64): void {
-  if (id != 0 && n != 0) incrementMetric(id, n);
-}

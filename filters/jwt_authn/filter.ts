@@ -14,7 +14,7 @@
 import { Context, RootContext, HeadersStatus, registerRootContext } from "../../shared/abi/context";
 import {
   HeaderMap, LogLevel, logEnabled, log, getHeaderPairs, removeHeader, addHeader, sendLocalResponse, continueStream,
-  StreamType, setEffectiveContext, setTickPeriodMillis, nowNanos, propertyPath, getPropertyString, setProperty,
+  StreamType, setEffectiveContext, setTickPeriodMillis, nowNanos, propertyPath, getPropertyString, setProperty, bumpCounter,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
 import { AuthnResult, writeAuthnResult, encodeAuthnResult, AUTHN_STATE_KEY } from "../../shared/authn/index";
@@ -26,7 +26,7 @@ import { RemoteKeys, startFetch, onFetchResponse, publishFailure } from "./jwks_
 import { RequestView } from "./matcher";
 import { Status } from "./status";
 import { replyFor, originalUri, isCorsPreflight } from "./reply";
-import { Counters, bump } from "./counters";
+import { Counters } from "./counters";
 import { originTriggered } from "./legacy";
 
 const TICK_MS: u32 = 100;
@@ -99,7 +99,7 @@ export class JwtAuthnRoot extends RootContext {
   fetch(i: i32): void {
     const r = this.remotes[i]!;
     if (!startFetch(r, this.rootId)) {
-      bump(this.counters!.fetchFailed, 1);
+      bumpCounter(this.counters!.fetchFailed, 1);
       publishFailure(r);
       this.wake(i, true);
     }
@@ -140,7 +140,7 @@ export class JwtAuthnRoot extends RootContext {
       if (r === null || r.token != token || token == 0) continue;
       const res = onFetchResponse(r, bodySize, this.rootId);
       if (res.why == "retry") return;
-      bump(res.ok ? this.counters!.fetchSuccess : this.counters!.fetchFailed, 1);
+      bumpCounter(res.ok ? this.counters!.fetchSuccess : this.counters!.fetchFailed, 1);
       this.wake(i, !res.ok);
       return;
     }
@@ -206,7 +206,7 @@ export class JwtAuthnStream extends Context {
     this.uri = originalUri(view);
     const counters = root.counters!;
     if (cfg.bypassCorsPreflight && isCorsPreflight(view)) {
-      bump(counters.corsBypassed, 1);
+      bumpCounter(counters.corsBypassed, 1);
       return HeadersStatus.Continue;
     }
     // filter_config.h findVerifier: first matching rule; else filter_state_rules; else nothing required.
@@ -224,7 +224,7 @@ export class JwtAuthnStream extends Context {
       }
     }
     if (req === null) {
-      bump(counters.allowed, 1);
+      bumpCounter(counters.allowed, 1);
       return HeadersStatus.Continue;
     }
     this.requirement = req;
@@ -245,8 +245,8 @@ export class JwtAuthnStream extends Context {
     keys.caches = root.caches;
     const o = root.evaluator!.evaluate(this.requirement!, this.view, keys);
     const c = root.counters!;
-    bump(c.cacheHit, keys.cacheHits);
-    bump(c.cacheMiss, keys.cacheMisses);
+    bumpCounter(c.cacheHit, keys.cacheHits);
+    bumpCounter(c.cacheMiss, keys.cacheMisses);
     if (o.isPending) {
       root.waiters.push(new Waiter(this, o.pending, nowNanos()));
       this.waiting = true;
@@ -312,7 +312,7 @@ export class JwtAuthnStream extends Context {
       res.metadata = o.metadata;
       writeAuthnResult(res);
     }
-    bump(c.allowed, 1);
+    bumpCounter(c.allowed, 1);
     return true;
   }
 

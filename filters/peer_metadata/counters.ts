@@ -2,7 +2,7 @@
 // strips that namespace without adding `envoy_`, so `metadata_exchange.header_not_found` appears as
 // `metadata_exchange_header_not_found`. Defined once per root context (Envoy deduplicates by name
 // across VMs); incremented only off the hot path (misses, rejections, TCP events).
-import { defineMetric, incrementMetric, MetricType } from "../../shared/abi/host";
+import { defineMetric, bumpCounter, MetricType } from "../../shared/abi/host";
 import { Reject, REJECT_COUNT, rejectName } from "./header_value";
 
 export class HttpCounters {
@@ -27,7 +27,7 @@ export class HttpCounters {
   }
 
   reject(r: Reject): void {
-    if (r != Reject.None) bump(this.rejected[r], 1);
+    if (r != Reject.None) bumpCounter(this.rejected[r], 1);
   }
 }
 
@@ -50,12 +50,9 @@ export class TcpCounters {
   }
 
   reject(r: Reject): void {
-    if (r == Reject.BadMagic) bump(this.initialHeaderNotFound, 1);
-    else if (r == Reject.FrameTooLarge) { bump(this.frameTooLarge, 1); bump(this.headerNotFound, 1); }
-    else if (r != Reject.None) bump(this.headerNotFound, 1);
+    if (r == Reject.BadMagic) bumpCounter(this.initialHeaderNotFound, 1);
+    else if (r == Reject.FrameTooLarge) { bumpCounter(this.frameTooLarge, 1); bumpCounter(this.headerNotFound, 1); }
+    else if (r != Reject.None) bumpCounter(this.headerNotFound, 1);
   }
 }
 
-export function bump(id: u32, n: i64): void {
-  if (id != 0) incrementMetric(id, n);
-}

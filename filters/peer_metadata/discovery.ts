@@ -2,7 +2,7 @@
 // peer_metadata filter.cc: `for method in discovery: if found break`). Each step touches the host
 // only through shared/abi wrappers and writes its verdict to filter state via shared/peer.
 import {
-  HeaderMap, removeHeaderBytes, getPropertyView, getHeaderView, viewPtr, viewCopy, viewString, propertyPath,
+  HeaderMap, removeHeaderBytes, getPropertyView, getHeaderView, viewPtr, viewCopy, viewString, propertyPath, bumpCounter,
 } from "../../shared/abi/host";
 import { encodePeerState, writePeerBytes, writeNoPeer, PeerSide } from "../../shared/peer/filter_state";
 import { peerFromEndpointMetadata, PeerSource } from "../../shared/peer/peer";
@@ -11,7 +11,7 @@ import { base64DecodeBytes } from "../../shared/codec/base64";
 import { PeerCache, CachedPeer, unpaddedLength } from "./cache";
 import { Reject } from "./header_value";
 import { WorkloadTable, ipOfAddress } from "./workloads";
-import { HttpCounters, bump } from "./counters";
+import { HttpCounters } from "./counters";
 import { Method, PeerMetadataConfig } from "./config";
 
 export const SOURCE_ADDRESS = propertyPath(["source", "address"]);
@@ -176,8 +176,8 @@ export function discoverFromHeaders(env: DiscoveryEnv, map: HeaderMap, side: Pee
     const evicted = env.cache.put(new CachedPeer(state, idBuf, md));
     const c = env.counters;
     if (c !== null) {
-      bump(c.cacheMiss, 1);
-      if (evicted > 0) bump(c.cacheEvicted, evicted);
+      bumpCounter(c.cacheMiss, 1);
+      if (evicted > 0) bumpCounter(c.cacheEvicted, evicted);
     }
   }
   writePeerBytes(side, state, idBuf);
@@ -202,7 +202,7 @@ export function discoverFromWorkloads(env: DiscoveryEnv, side: PeerSide): Outcom
       if (state !== null) {
         writePeerBytes(side, state!, null);
         const c = env.counters;
-        if (c !== null) bump(c.discoveryHit, 1);
+        if (c !== null) bumpCounter(c.discoveryHit, 1);
         return Outcome.Found;
       }
     }
@@ -235,7 +235,7 @@ export function discover(env: DiscoveryEnv, methods: Array<Method>, map: HeaderM
   if (n > 0) {
     writeNoPeer(side);
     const c = env.counters;
-    if (c !== null) bump(c.notFound, 1);
+    if (c !== null) bumpCounter(c.notFound, 1);
   }
   return false;
 }

@@ -18,7 +18,7 @@ import {
 import {
   HeaderMap, BufferType, LogLevel, logEnabled, log, replaceHeaderBytes, getBufferBytes, setBufferBytes,
   getPropertyView, viewEquals, getPropertyI64, getPropertyBool, propertyPath, setTickPeriodMillis, httpCall, getHeader,
-  getSharedData, setSharedData, nowNanos, incrementMetric, recordMetric, WasmResult, setEffectiveContext, continueStream, StreamType,
+  getSharedData, setSharedData, nowNanos, bumpCounter, recordMetric, WasmResult, setEffectiveContext, continueStream, StreamType,
 } from "../../shared/abi/host";
 import { HeaderPair } from "../../shared/abi/pairs";
 import { parseJsonDeferring, JsonKind } from "../../shared/codec/json";
@@ -27,7 +27,7 @@ import { peerFromNode, localExchange } from "../../shared/peer/exchange";
 import { PeerSide, writeNoPeer, writePeerBytes } from "../../shared/peer/filter_state";
 import { parseConfig, PeerMetadataConfig, Method, TcpDirection } from "./config";
 import { encodeHeaderValue } from "./header_value";
-import { HttpCounters, TcpCounters, bump } from "./counters";
+import { HttpCounters, TcpCounters } from "./counters";
 import { DiscoveryEnv, Seen, discover, stripHeaders, discoverFromWorkloads, Outcome } from "./discovery";
 import { buildFrame, parseFrame, FrameStatus, FRAME_HEADER_BYTES } from "./tcp_frame";
 import { WorkloadTable } from "./workloads";
@@ -157,7 +157,7 @@ function maybeFetch(root: RootContext, s: Shared, pending: u32): u32 {
   const token = httpCall(dc.cluster, headers, null, [], <u32>dc.timeoutMs);
   if (token == 0) {
     const c = s.env.counters;
-    if (c !== null) bump(c.fetchFailed, 1);
+    if (c !== null) bumpCounter(c.fetchFailed, 1);
     if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload_discovery.cluster \"" + dc.cluster + "\": http_call refused");
   }
   return token;
@@ -168,7 +168,7 @@ function onFetched(root: RootContext, s: Shared, bodySize: u32): void {
   const status = getHeader(HeaderMap.HttpCallResponseHeaders, ":status");
   const body = getBufferBytes(BufferType.HttpCallResponseBody, 0, bodySize);
   if (status === null || status != "200" || body === null) {
-    if (c !== null) bump(c.fetchFailed, 1);
+    if (c !== null) bumpCounter(c.fetchFailed, 1);
     if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload table fetch failed (status " + (status === null ? "none" : status!) + ")");
     return;
   }
@@ -176,12 +176,12 @@ function onFetched(root: RootContext, s: Shared, bodySize: u32): void {
   const check = new WorkloadTable();
   const err = loadTableBody(check, body!, s.cfg);
   if (err.length > 0) {
-    if (c !== null) bump(c.fetchFailed, 1);
+    if (c !== null) bumpCounter(c.fetchFailed, 1);
     if (logEnabled(LogLevel.Warn)) log(LogLevel.Warn, root.rootId + ": workload table rejected: " + err);
     return;
   }
   setSharedData(s.cfg.discovery.sharedKey, body!, 0);
-  if (c !== null) bump(c.fetchOk, 1);
+  if (c !== null) bumpCounter(c.fetchOk, 1);
   syncSharedTable(root, s);
 }
 
@@ -349,7 +349,7 @@ class PeerMetadataTcpRoot extends DiscoveryRoot {
       setEffectiveContext(c.id);
       continueStream(StreamType.Downstream);
       const k = this.counters;
-      if (k !== null) bump(k.frameTimeout, 1);
+      if (k !== null) bumpCounter(k.frameTimeout, 1);
       c.giveUp();
     }
     this.waiting = keep;
@@ -434,7 +434,7 @@ class PeerMetadataTcpStream extends Context {
     if (discoverFromWorkloads(root.s.env, this.side()) == Outcome.Found) {
       this.found = true;
       const c = root.counters;
-      if (c !== null) bump(c.discoveryHit, 1);
+      if (c !== null) bumpCounter(c.discoveryHit, 1);
       return;
     }
     writeNoPeer(this.side());
@@ -452,7 +452,7 @@ class PeerMetadataTcpStream extends Context {
     if (!root.s.exchanging) return;
     setBufferBytes(buffer, 0, 0, root.s.frame);
     const c = root.counters;
-    if (c !== null) bump(c.metadataAdded, 1);
+    if (c !== null) bumpCounter(c.metadataAdded, 1);
   }
 
   onDownstreamData(dataSize: u32, endOfStream: bool): NetworkStatus {

@@ -4,7 +4,7 @@
 // effective policy id and engine result (Envoy's dynamic-metadata keys, written here as filter
 // state because a Wasm filter cannot write dynamic metadata), the LOG action's access-log hint, and
 // the debug line naming the deciding policy.
-import { MetricType, defineMetric, incrementMetric, setProperty, log, LogLevel } from "../../shared/abi/host";
+import { MetricType, defineMetric, bumpCounter, setProperty, log, LogLevel } from "../../shared/abi/host";
 import { RbacStage } from "./envoy_config";
 import { Engine, Action, Verdict } from "./engine";
 import { RequestView } from "./request";
@@ -27,7 +27,6 @@ export class StageResult {
 }
 
 function counter(name: string): u32 { return defineMetric(MetricType.Counter, name); }
-function bump(id: u32): void { if (id != 0) incrementMetric(id, 1); }
 
 export class StageOutputs {
   allowed: u32 = 0;
@@ -74,11 +73,11 @@ export class StageOutputs {
   policyCounter(base: string, name: string, suffix: string): void {
     const key = base + "policy." + name + "." + suffix;
     const at = this.perPolicyNames.indexOf(key);
-    if (at >= 0) { bump(this.perPolicyIds[at]); return; }
+    if (at >= 0) { bumpCounter(this.perPolicyIds[at]); return; }
     const id = counter(key);
     this.perPolicyNames.push(key);
     this.perPolicyIds.push(id);
-    bump(id);
+    bumpCounter(id);
   }
 }
 
@@ -95,10 +94,10 @@ export function runStage(o: StageOutputs, r: RequestView, v: Verdict, result: St
     shadow.decide(r, v);
     const id = v.policyId;
     if (v.allowed) {
-      bump(o.shadowAllowed);
+      bumpCounter(o.shadowAllowed);
       if (id.length > 0 && s.trackPerRule) o.policyCounter(o.shadowBase, id, "shadow_allowed");
     } else {
-      bump(o.shadowDenied);
+      bumpCounter(o.shadowDenied);
       if (id.length > 0 && s.trackPerRule) o.policyCounter(o.shadowBase, id, "shadow_denied");
     }
     if (v.policy !== null) setProperty(o.kShadowId, v.policy!.nameBytes);
@@ -110,16 +109,16 @@ export function runStage(o: StageOutputs, r: RequestView, v: Verdict, result: St
   rules.decide(r, v);
   const id = v.policyId;
   if (rules.action == Action.Log) {
-    bump(v.logged ? o.logged : o.notLogged);
+    bumpCounter(v.logged ? o.logged : o.notLogged);
     setProperty(HINT, v.logged ? TRUE : FALSE);
   }
   if (v.policy !== null) setProperty(o.kEnforcedId, v.policy!.nameBytes);
   setProperty(o.kEnforcedResult, v.allowed ? ALLOWED : DENIED);
   if (v.allowed) {
-    bump(o.allowed);
+    bumpCounter(o.allowed);
     if (id.length > 0 && s.trackPerRule) o.policyCounter(o.rulesBase, id, "allowed");
   } else {
-    bump(o.denied);
+    bumpCounter(o.denied);
     if (id.length > 0 && s.trackPerRule) o.policyCounter(o.rulesBase, id, "denied");
   }
   if (debug) log(LogLevel.Debug, "enforced " + (v.allowed ? "allowed" : "denied") + ", matched policy " + (id.length == 0 ? "none" : id));

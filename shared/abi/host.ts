@@ -432,6 +432,14 @@ export function incrementMetric(id: u32, delta: i64): WasmResult {
   return <WasmResult>host.proxy_increment_metric(id, delta);
 }
 
+/**
+ * Adds `delta` to a counter the filter defined, skipping ids that were never defined (0: the define
+ * failed or the counter is optional) and zero deltas (Envoy refuses a counter increment of 0).
+ */
+export function bumpCounter(id: u32, delta: i64 = 1): void {
+  if (id != 0 && delta != 0) incrementMetric(id, delta);
+}
+
 /** Gauges: set. Histograms: record a sample. Counters: ADD (Envoy's behaviour). */
 export function recordMetric(id: u32, value: u64): WasmResult {
   return <WasmResult>host.proxy_record_metric(id, value);
