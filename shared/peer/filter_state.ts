@@ -55,11 +55,11 @@ const UNKNOWN_BYTES = String.UTF8.encode(PEER_UNKNOWN);
 // writers): it runs for every cache miss and every workload-table entry.
 //   Struct field 1 (entry) { key = 1: string; value = 2: Value { string_value = 3 | struct_value = 5 } }
 
-function varintSize(n: u32): i32 {
+export function varintSize(n: u32): i32 {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-function putVarint(p: usize, n: u32): usize {
+export function putVarint(p: usize, n: u32): usize {
   while (n >= 0x80) { store<u8>(p, <u8>(n | 0x80)); n >>= 7; p++; }
   store<u8>(p, <u8>n);
   return p + 1;
@@ -71,25 +71,33 @@ function putString(p: usize, s: string, n: i32): usize {
 }
 
 /** Size of a map entry holding key -> Value{string_value}, including its field-1 tag and length. */
-function stringEntrySize(kl: i32, vl: i32): i32 {
+export function stringEntrySize(kl: i32, vl: i32): i32 {
   const value = 1 + varintSize(<u32>vl) + vl;
   const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>value) + value;
   return 1 + varintSize(<u32>entry) + entry;
 }
 
-function putStringEntry(p: usize, key: string, kl: i32, value: string, vl: i32): usize {
+/** Writes a key -> Value{string_value} entry's framing up to its key bytes; returns where they go. */
+export function putEntryHead(p: usize, kl: i32, vl: i32): usize {
   const vmsg = 1 + varintSize(<u32>vl) + vl;
   const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>vmsg) + vmsg;
   store<u8>(p++, 0x0a);
   p = putVarint(p, <u32>entry);
   store<u8>(p++, 0x0a);
-  p = putVarint(p, <u32>kl);
-  p = putString(p, key, kl);
+  return putVarint(p, <u32>kl);
+}
+
+/** After the key: the Value{string_value} framing; returns where the value's bytes go. */
+export function putStringValueHead(p: usize, vl: i32): usize {
   store<u8>(p++, 0x12);
-  p = putVarint(p, <u32>vmsg);
+  p = putVarint(p, <u32>(1 + varintSize(<u32>vl) + vl));
   store<u8>(p++, 0x1a);
-  p = putVarint(p, <u32>vl);
-  return putString(p, value, vl);
+  return putVarint(p, <u32>vl);
+}
+
+function putStringEntry(p: usize, key: string, kl: i32, value: string, vl: i32): usize {
+  p = putString(putEntryHead(p, kl, vl), key, kl);
+  return putString(putStringValueHead(p, vl), value, vl);
 }
 
 /** Appends key/value (skipping empty values) to the parallel lists. */

@@ -18,7 +18,7 @@
 // The output is byte-identical to encodePeerState(peer) of the same peer (specs check this).
 import {
   F_APP, F_CLUSTER, F_ID, F_LABELS, F_NAME, F_NAMESPACE, F_REVISION, F_SERVICE, F_SERVICE_ACCOUNT, F_SOURCE,
-  F_TYPE, F_VERSION, F_WORKLOAD,
+  F_TYPE, F_VERSION, F_WORKLOAD, varintSize, putVarint, stringEntrySize, putEntryHead, putStringValueHead,
 } from "./filter_state";
 import { ProtoReader, WireType, validUtf8 } from "../codec/protobuf";
 import { KEY_NAME, KEY_NAMESPACE, KEY_WORKLOAD_NAME, KEY_CLUSTER_ID, KEY_OWNER, KEY_SERVICE_ACCOUNT, KEY_LABELS } from "./exchange";
@@ -205,35 +205,11 @@ const TYPE_NAMES: StaticArray<ArrayBuffer> = [
   bytesOf(workloadTypeName(WorkloadType.Job)), bytesOf(workloadTypeName(WorkloadType.CronJob)),
 ];
 
-function varintSize(n: u32): i32 {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
-}
-
-function putVarint(p: usize, n: u32): usize {
-  while (n >= 0x80) { store<u8>(p, <u8>(n | 0x80)); n >>= 7; p++; }
-  store<u8>(p, <u8>n);
-  return p + 1;
-}
-
-function entrySize(kl: i32, vl: i32): i32 {
-  const value = 1 + varintSize(<u32>vl) + vl;
-  const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>value) + value;
-  return 1 + varintSize(<u32>entry) + entry;
-}
-
+/** A key -> Value{string_value} map entry from raw bytes (filter_state.ts writes the same layout from strings). */
 function putEntry(w: usize, kp: usize, kl: i32, vp: usize, vl: i32): usize {
-  const vmsg = 1 + varintSize(<u32>vl) + vl;
-  const entry = 1 + varintSize(<u32>kl) + kl + 1 + varintSize(<u32>vmsg) + vmsg;
-  store<u8>(w++, 0x0a);
-  w = putVarint(w, <u32>entry);
-  store<u8>(w++, 0x0a);
-  w = putVarint(w, <u32>kl);
+  w = putEntryHead(w, kl, vl);
   memory.copy(w, kp, <usize>kl);
-  w += <usize>kl;
-  store<u8>(w++, 0x12);
-  w = putVarint(w, <u32>vmsg);
-  store<u8>(w++, 0x1a);
-  w = putVarint(w, <u32>vl);
+  w = putStringValueHead(w + <usize>kl, vl);
   memory.copy(w, vp, <usize>vl);
   return w + <usize>vl;
 }
@@ -359,12 +335,12 @@ export class ExchangeTranscoder {
     let size = 0;
     size += this.sz(O_APP, 6 + L_APP);
     size += this.sz(O_CLUSTER, T_CLUSTER);
-    if (idLen > 0) size += entrySize(O_ID.byteLength, idLen);
+    if (idLen > 0) size += stringEntrySize(O_ID.byteLength, idLen);
     let inner = 0;
     let nl = 0;
     for (let i = 0; i < nx; i++) {
       const l = unchecked(lens[10 + i]);
-      if (l >= 0) { inner += entrySize(unchecked(this.extra[i]).byteLength, l); nl++; }
+      if (l >= 0) { inner += stringEntrySize(unchecked(this.extra[i]).byteLength, l); nl++; }
     }
     const lvalue = 1 + varintSize(<u32>inner) + inner;
     const lentry = 1 + 1 + 6 + 1 + varintSize(<u32>lvalue) + lvalue;
@@ -374,8 +350,8 @@ export class ExchangeTranscoder {
     size += this.sz(O_REVISION, 6 + L_REVISION);
     size += this.sz(O_SERVICE, 6 + L_SERVICE);
     size += this.sz(O_SERVICE_ACCOUNT, T_SA);
-    if (src.byteLength > 0) size += entrySize(O_SOURCE.byteLength, src.byteLength);
-    if (ty >= 0) size += entrySize(O_TYPE.byteLength, TYPE_NAMES[ty].byteLength);
+    if (src.byteLength > 0) size += stringEntrySize(O_SOURCE.byteLength, src.byteLength);
+    if (ty >= 0) size += stringEntrySize(O_TYPE.byteLength, TYPE_NAMES[ty].byteLength);
     size += this.sz(O_VERSION, 6 + L_VERSION);
     size += this.sz(O_WORKLOAD, T_WORKLOAD);
 
@@ -420,7 +396,7 @@ export class ExchangeTranscoder {
   /** Size of a top-level string entry for a slot (empty values are omitted, as encodePeerState does). */
   @inline private sz(key: ArrayBuffer, slot: i32): i32 {
     const l = unchecked(this.lens[slot]);
-    return l > 0 ? entrySize(key.byteLength, l) : 0;
+    return l > 0 ? stringEntrySize(key.byteLength, l) : 0;
   }
 
   @inline private put(w: usize, key: ArrayBuffer, slot: i32): usize {
